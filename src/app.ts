@@ -1,0 +1,37 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import type { AppEnv, Services } from "./env.js";
+import { onError, onNotFound } from "./errors/problem.js";
+import { validationHook } from "./errors/validation.js";
+import { accessLog } from "./middleware/access-log.js";
+import { buildOpenApiDocument } from "./openapi/document.js";
+import { registerInspectContainer } from "./routes/containers/inspect-container.js";
+import { registerListContainers } from "./routes/containers/list-containers.js";
+import { registerHealthz } from "./routes/health/healthz.js";
+import { registerReadyz } from "./routes/health/readyz.js";
+
+/** Builds the whole HTTP API around its services. Pure: no I/O happens until a request arrives. */
+export function createApp(services: Services): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+  app.use(async (c, next) => {
+    c.set("services", services);
+    await next();
+  });
+  app.use(accessLog);
+  app.onError(onError);
+  app.notFound(onNotFound);
+
+  registerHealthz(app);
+  registerReadyz(app);
+  registerListContainers(app);
+  registerInspectContainer(app);
+
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= buildOpenApiDocument(app);
+    return c.json(document);
+  });
+  return app;
+}

@@ -1,0 +1,157 @@
+import type Dockerode from "dockerode";
+import type { ContainerDetail, ContainerState, ContainerSummary, PortBinding } from "../schemas/container.js";
+
+// The daemon sends null for empty arrays and maps, and the zero time for "never": normalise once, here.
+const ZERO_TIME = "0001-01-01T00:00:00Z";
+const STATES = new Set<ContainerState>([
+  "created",
+  "running",
+  "paused",
+  "restarting",
+  "removing",
+  "exited",
+  "dead",
+]);
+const PROTOCOLS = new Set<PortBinding["protocol"]>(["tcp", "udp", "sctp"]);
+
+const orEmpty = <T>(value: T[] | null | undefined): T[] => value ?? [];
+const orNull = (value: string | null | undefined): string | null => (value ? value : null);
+const positiveOrNull = (value: number | null | undefined): number | null =>
+  value && value > 0 ? value : null;
+
+function toState(value: string): ContainerState {
+  return STATES.has(value as ContainerState) ? (value as ContainerState) : "dead";
+}
+
+function toProtocol(value: string | undefined): PortBinding["protocol"] {
+  return PROTOCOLS.has(value as PortBinding["protocol"]) ? (value as PortBinding["protocol"]) : "tcp";
+}
+
+function toTime(value: string | null | undefined): string | null {
+  if (!value || value === ZERO_TIME) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+function stripSlash(name: string): string {
+  return name.startsWith("/") ? name.slice(1) : name;
+}
+
+function envToMap(env: string[] | null | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const entry of orEmpty(env)) {
+    const eq = entry.indexOf("=");
+    if (eq === -1) result[entry] = "";
+    else result[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return result;
+}
+
+function toArgv(value: string | string[] | null | undefined): string[] {
+  if (value == null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+export function toContainerSummary(info: Dockerode.ContainerInfo): ContainerSummary {
+  const names = orEmpty(info.Names).map(stripSlash);
+  return {
+    id: info.Id,
+    name: names[0] ?? info.Id.slice(0, 12),
+    image: info.Image,
+    imageId: info.ImageID,
+    command: info.Command,
+    createdAt: new Date(info.Created * 1000).toISOString(),
+    state: toState(info.State),
+    status: info.Status,
+    labels: info.Labels ?? {},
+    ports: orEmpty(info.Ports).map((port) => ({
+      containerPort: port.PrivatePort,
+      protocol: toProtocol(port.Type),
+      hostIp: orNull(port.IP),
+      hostPort: port.PublicPort ?? null,
+    })),
+    networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
+  };
+}
+
+type PublishedPorts = Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
+
+function portsFromInspect(
+  exposed: Record<string, unknown> | null,
+  published: PublishedPorts | null,
+): PortBinding[] {
+  const keys = new Set([...Object.keys(exposed ?? {}), ...Object.keys(published ?? {})]);
+  return [...keys].flatMap((key) => {
+    const [port, protocol] = key.split("/");
+    const base = { containerPort: Number(port), protocol: toProtocol(protocol) };
+    const bindings = published?.[key];
+    if (!bindings || bindings.length === 0) return [{ ...base, hostIp: null, hostPort: null }];
+    return bindings.map((binding) => ({
+      ...base,
+      hostIp: orNull(binding.HostIp),
+      hostPort: binding.HostPort ? Number(binding.HostPort) : null,
+    }));
+  });
+}
+
+function toHealth(status: string | undefined): ContainerDetail["state"]["health"] {
+  if (status === "starting" || status === "healthy" || status === "unhealthy") return status;
+  return status === undefined ? null : "none";
+}
+
+export function toContainerDetail(info: Dockerode.ContainerInspectInfo): ContainerDetail {
+  const { State: state, Config: config, HostConfig: host } = info;
+  const everStarted = toTime(state.StartedAt) !== null;
+  return {
+    id: info.Id,
+    name: stripSlash(info.Name),
+    image: config.Image,
+    imageId: info.Image,
+    createdAt: toTime(info.Created) ?? new Date(0).toISOString(),
+    state: {
+      status: toState(state.Status),
+      running: state.Running,
+      paused: state.Paused,
+      restarting: state.Restarting,
+      oomKilled: state.OOMKilled,
+      dead: state.Dead,
+      pid: positiveOrNull(state.Pid),
+      exitCode: everStarted && !state.Running ? state.ExitCode : null,
+      error: orNull(state.Error),
+      startedAt: toTime(state.StartedAt),
+      finishedAt: toTime(state.FinishedAt),
+      health: toHealth(state.Health?.Status),
+    },
+    config: {
+      cmd: toArgv(config.Cmd),
+      entrypoint: toArgv(config.Entrypoint),
+      env: envToMap(config.Env),
+      workingDir: orNull(config.WorkingDir),
+      user: orNull(config.User),
+      hostname: config.Hostname,
+      tty: config.Tty,
+      labels: config.Labels ?? {},
+    },
+    restartCount: info.RestartCount,
+    restartPolicy: host.RestartPolicy?.Name || "no",
+    limits: {
+      memoryBytes: positiveOrNull(host.Memory),
+      nanoCpus: positiveOrNull(host.NanoCpus),
+      pids: positiveOrNull(host.PidsLimit),
+    },
+    mounts: orEmpty(info.Mounts).map((mount) => ({
+      type: mount.Type,
+      name: mount.Name ?? null,
+      source: mount.Source,
+      destination: mount.Destination,
+      readOnly: !mount.RW,
+    })),
+    ports: portsFromInspect(config.ExposedPorts, info.NetworkSettings?.Ports ?? null),
+    networks: Object.entries(info.NetworkSettings?.Networks ?? {}).map(([name, network]) => ({
+      name,
+      ipAddress: orNull(network.IPAddress),
+      gateway: orNull(network.Gateway),
+      macAddress: orNull(network.MacAddress),
+    })),
+  };
+}

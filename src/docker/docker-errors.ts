@@ -1,0 +1,88 @@
+import { ApiError } from "../errors/api-error.js";
+
+/** What the failed call was about, so a daemon 404 can say which thing is missing. */
+export type CallTarget = { kind: "container"; ref: string };
+
+export type CallContext = {
+  hostId: string;
+  target?: CallTarget;
+  /** Which of the call's signals fired, if any: ours (deadline) or the client's (went away). */
+  abortedBy?: "deadline" | "client" | "shutdown";
+  deadlineMs: number;
+};
+
+// docker-modem errors carry the daemon's status and JSON body; socket errors carry a Node `code`.
+type ModemError = Error & { statusCode?: number; json?: unknown; code?: string };
+
+const CONNECTION_FAULTS: Record<string, string> = {
+  ECONNREFUSED: "the connection was refused (is the daemon running?)",
+  ENOENT: "its socket does not exist (is the daemon running?)",
+  EACCES: "permission to its socket was denied",
+  ECONNRESET: "the connection was reset",
+  EPIPE: "the connection was closed",
+  EHOSTUNREACH: "its address is unreachable",
+  ENETUNREACH: "its network is unreachable",
+  ENOTFOUND: "its name does not resolve",
+  EAI_AGAIN: "its name could not be resolved",
+  ETIMEDOUT: "the connection timed out",
+};
+
+const MAX_DAEMON_MESSAGE = 500;
+
+function daemonMessage(error: ModemError): string {
+  const json = error.json as { message?: unknown } | string | undefined;
+  const raw = typeof json === "object" && json && typeof json.message === "string" ? json.message : "";
+  // Strip control characters so a daemon's message cannot forge lines in a log or a terminal.
+  const cleaned = raw.replace(/\p{Cc}+/gu, " ").trim();
+  return cleaned.length > MAX_DAEMON_MESSAGE ? `${cleaned.slice(0, MAX_DAEMON_MESSAGE)}…` : cleaned;
+}
+
+function notFound(context: CallContext): ApiError | undefined {
+  if (context.target?.kind === "container") {
+    return new ApiError(
+      "container_not_found",
+      `Container "${context.target.ref}" does not exist on host "${context.hostId}".`,
+    );
+  }
+  return undefined;
+}
+
+/** Turns anything dockerode or the socket threw into one of our errors; raw errors never reach a client. */
+export function toApiError(error: unknown, context: CallContext): ApiError {
+  if (error instanceof ApiError) return error;
+  const host = `Host "${context.hostId}"`;
+  if (context.abortedBy === "deadline") {
+    return new ApiError("host_timeout", `${host} did not answer within ${context.deadlineMs} ms.`, {
+      cause: error,
+    });
+  }
+  if (context.abortedBy) {
+    return new ApiError("host_unavailable", `The call to ${host} was cancelled (${context.abortedBy}).`, {
+      cause: error,
+    });
+  }
+  const modemError = error as ModemError;
+  if (typeof modemError?.statusCode === "number") {
+    const status = modemError.statusCode;
+    const message = daemonMessage(modemError);
+    if (status === 404) {
+      const specific = notFound(context);
+      if (specific) return new ApiError(specific.code, specific.message, { cause: error });
+    }
+    if (status === 400) {
+      return new ApiError("invalid_request", `${host} rejected the request: ${message || "bad parameter"}`, {
+        cause: error,
+      });
+    }
+    return new ApiError("host_error", `${host} answered HTTP ${status}${message ? `: ${message}` : ""}.`, {
+      cause: error,
+    });
+  }
+  const fault = modemError?.code ? CONNECTION_FAULTS[modemError.code] : undefined;
+  if (fault) {
+    return new ApiError("host_unavailable", `${host} is unavailable: ${fault}.`, { cause: error });
+  }
+  return new ApiError("host_error", `${host} could not be reached: the call failed unexpectedly.`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * The closed list of error codes a client can see. A code is a contract: clients branch on it,
+ * so codes are only ever added, never renamed or given another status.
+ */
+export const ERRORS = {
+  invalid_request: { status: 400, title: "The request is invalid" },
+  not_found: { status: 404, title: "No such route" },
+  host_not_found: { status: 404, title: "No such host" },
+  container_not_found: { status: 404, title: "No such container" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  internal_error: { status: 500, title: "Internal error" },
+  host_error: { status: 502, title: "The Docker host gave an unexpected answer" },
+  host_unavailable: { status: 503, title: "The Docker host is unavailable" },
+  host_timeout: { status: 504, title: "The Docker host did not answer in time" },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+export type ErrorStatus = (typeof ERRORS)[ErrorCode]["status"];
+export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
+
+export const FIELD_LOCATIONS = ["param", "query", "header", "json", "form", "cookie"] as const;
+export type FieldError = { location: (typeof FIELD_LOCATIONS)[number]; path: string; message: string };
+
+/** The one error type routes and adapters throw; `onError` turns it into problem+json. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly code: ErrorCode;
+  readonly status: ErrorStatus;
+  readonly errors: FieldError[] | undefined;
+
+  constructor(code: ErrorCode, detail: string, options: { errors?: FieldError[]; cause?: unknown } = {}) {
+    super(detail, { cause: options.cause });
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.errors = options.errors;
+  }
+}

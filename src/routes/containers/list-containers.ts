@@ -1,0 +1,55 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App } from "../../env.js";
+import { HOST_CALL_ERRORS, jsonResponse, problemResponses } from "../../openapi/responses.js";
+import { ContainerListSchema, ContainerStateSchema } from "../../schemas/container.js";
+import { HostParamsSchema } from "../../schemas/params.js";
+
+// Docker label keys are free-form, but a filter that could smuggle a second filter or control bytes is not.
+// No flags on purpose: the pattern is published in the OpenAPI document as an ECMA-262 regex.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it refuses
+const LABEL_FILTER = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}(=[^\x00-\x1f\x7f]{0,1024})?$/;
+
+/** A query parameter that may be given several times; one occurrence arrives as a plain string. */
+const repeated = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]), z.array(item));
+
+const ListContainersQuerySchema = z.object({
+  all: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true")
+    .openapi({ description: "Include stopped containers (like `docker ps -a`).", example: "true" }),
+  label: repeated(z.string().regex(LABEL_FILTER, "must be `key` or `key=value`")).openapi({
+    description:
+      "Only containers with this label (`key`) or label value (`key=value`). Repeat to require several.",
+    example: ["app=web"],
+  }),
+  status: repeated(ContainerStateSchema).openapi({
+    description: "Only containers in one of these states. Repeat for several.",
+    example: ["running"],
+  }),
+});
+
+export const listContainersRoute = createRoute({
+  method: "get",
+  path: "/v1/hosts/{host}/containers",
+  operationId: "listContainers",
+  tags: ["Containers"],
+  summary: "List containers on a host",
+  description: "Running containers by default; `all=true` adds stopped ones. Never computes container sizes.",
+  request: { params: HostParamsSchema, query: ListContainersQuerySchema },
+  responses: {
+    200: jsonResponse(ContainerListSchema, "The containers, newest first."),
+    ...problemResponses(...HOST_CALL_ERRORS),
+  },
+});
+
+export function registerListContainers(app: App): void {
+  app.openapi(listContainersRoute, async (c) => {
+    const { host: hostId } = c.req.valid("param");
+    const { all, label, status } = c.req.valid("query");
+    const host = c.get("services").hosts.get(hostId);
+    const items = await host.listContainers({ all, labels: label, status }, { signal: c.req.raw.signal });
+    return c.json({ items }, 200);
+  });
+}
