@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+describe("configuration from the environment", () => {
+  it("starts on 127.0.0.1:8080 with ./data and the system Docker socket when nothing is set", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "127.0.0.1",
+      localDockerSocket: "/var/run/docker.sock",
+      dockerTimeoutMs: 10_000,
+    });
+    expect(config.dataDir).toBe(`${process.cwd()}/data`);
+  });
+
+  it("takes the local socket from DOCKER_HOST", () => {
+    expect(loadConfig({ DOCKER_HOST: "unix:///tmp/d.sock" }).localDockerSocket).toBe("/tmp/d.sock");
+  });
+
+  it("refuses to start with a message naming every bad variable and its value", () => {
+    const attempt = () =>
+      loadConfig({ PORTCALL_PORT: "eighty", PORTCALL_HOST: "my laptop", DOCKER_HOST: "tcp://x:2375" });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORTCALL_PORT="eighty": must be a number/);
+    expect(attempt).toThrow(/PORTCALL_HOST="my laptop": must be an IP address or localhost/);
+    expect(attempt).toThrow(/DOCKER_HOST="tcp:\/\/x:2375": only unix:\/\/\//);
+  });
+
+  it("refuses ports outside 0-65535 and non-positive timeouts", () => {
+    expect(() => loadConfig({ PORTCALL_PORT: "70000" })).toThrow(/between 0 and 65535/);
+    expect(() => loadConfig({ PORTCALL_DOCKER_TIMEOUT_MS: "0" })).toThrow(/PORTCALL_DOCKER_TIMEOUT_MS="0"/);
+  });
+});

@@ -1,0 +1,44 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { promisify } from "node:util";
+import type { TestProject } from "vitest/node";
+import { RIG_SCRIPT, type RigState, rigStateFile } from "./rig-state.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    rig: RigState | null;
+  }
+}
+
+const run = promisify(execFile);
+
+async function rigCommand(...args: string[]): Promise<void> {
+  try {
+    await run("bash", [RIG_SCRIPT, ...args], { maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    const tail = `${stdout}\n${stderr}`.trim().split("\n").slice(-30).join("\n");
+    throw new Error(
+      `The Docker test rig could not ${args[0]} (scripts/rig.sh ${args.join(" ")}).\n` +
+        "It needs root and the Debian packages docker.io docker-registry busybox-static iptables openssl " +
+        "(bash .ci/run installs them). To run only the tests that need no daemon: PORTCALL_SKIP_INTEGRATION=1 npm test\n" +
+        tail,
+    );
+  }
+}
+
+/** Starts the rig once for the whole run, and stops it afterwards unless it was already up before. */
+export default async function setup(project: TestProject) {
+  if (process.env.PORTCALL_SKIP_INTEGRATION === "1") {
+    if (process.env.CI)
+      throw new Error("PORTCALL_SKIP_INTEGRATION is not allowed in CI: integration tests must run.");
+    project.provide("rig", null);
+    return;
+  }
+  const wasUp = existsSync(rigStateFile());
+  await rigCommand("up");
+  project.provide("rig", JSON.parse(readFileSync(rigStateFile(), "utf8")) as RigState);
+  return async () => {
+    if (!wasUp && process.env.PORTCALL_RIG_KEEP !== "1") await rigCommand("down");
+  };
+}

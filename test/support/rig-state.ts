@@ -1,0 +1,22 @@
+import { join, resolve } from "node:path";
+
+export type RigDaemon = {
+  socket: string;
+  dockerHost: string;
+  bridge: string;
+  pidfile: string;
+  dataRoot: string;
+  log: string;
+};
+
+/** What `scripts/rig.sh up` writes to `$PORTCALL_RIG_DIR/state.json`; tests read nothing else about the rig. */
+export type RigState = {
+  daemons: Record<string, RigDaemon>;
+  registry: { address: string };
+  authRegistry: { address: string; username: string; password: string };
+  images: { busybox: string; busyboxAuth: string };
+};
+
+export const RIG_SCRIPT = resolve(import.meta.dirname, "../../scripts/rig.sh");
+export const rigDir = () => process.env.PORTCALL_RIG_DIR ?? "/tmp/portcall-rig";
+export const rigStateFile = () => join(rigDir(), "state.json");

@@ -1,0 +1,78 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
+import Dockerode from "dockerode";
+import { describe, inject } from "vitest";
+import { DockerHost } from "../../src/docker/docker-host.js";
+import { RIG_SCRIPT, type RigState } from "./rig-state.js";
+
+const run = promisify(execFile);
+
+/** `describe` for tests that need the rig's real daemons; skipped only when PORTCALL_SKIP_INTEGRATION=1 (never in CI). */
+export const describeWithRig = describe.skipIf(inject("rig") === null);
+
+export function rig(): RigState {
+  const state = inject("rig");
+  if (!state) throw new Error("the Docker test rig is not running");
+  return state;
+}
+
+function daemon(name: string) {
+  const found = rig().daemons[name];
+  if (!found) throw new Error(`the rig has no daemon "${name}"`);
+  return found;
+}
+
+/** A dockerode client straight to a rig daemon, for arranging test state behind portcall's back. */
+export function rigDocker(name: string): Dockerode {
+  return new Dockerode({ socketPath: daemon(name).socket });
+}
+
+export function rigHost(name: string, options: { id?: string; callTimeoutMs?: number } = {}): DockerHost {
+  return new DockerHost({
+    id: options.id ?? name,
+    socketPath: daemon(name).socket,
+    callTimeoutMs: options.callTimeoutMs ?? 10_000,
+  });
+}
+
+/** Runs the real docker CLI against a rig daemon, as a person would. */
+export async function dockerCli(name: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("docker", ["-H", daemon(name).dockerHost, ...args], {
+    env: { ...process.env, DOCKER_CONFIG: `${daemon(name).dataRoot}/../cli-config` },
+  });
+  return stdout.trim();
+}
+
+export async function rigCommand(...args: string[]): Promise<void> {
+  await run("bash", [RIG_SCRIPT, ...args]);
+}
+
+/** Pulls an image onto a daemon (a real pull from the rig registry) unless it is there already. */
+export async function ensureImage(docker: Dockerode, ref: string): Promise<void> {
+  const present = await docker
+    .getImage(ref)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  if (present) return;
+  const stream = await docker.pull(ref);
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
+      const failed = error ?? events.find((event) => event.error);
+      if (failed) reject(new Error(`pull of ${ref} failed: ${JSON.stringify(failed)}`));
+      else resolve();
+    });
+  });
+}
+
+/** A label unique to one test file, so its containers can be found and removed without touching others. */
+export function testLabel(): { key: string; value: string; filter: string } {
+  const value = randomUUID();
+  return { key: "portcall.test", value, filter: `portcall.test=${value}` };
+}
+
+export async function removeLabelled(docker: Dockerode, filter: string): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+}
