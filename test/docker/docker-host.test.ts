@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DockerHost } from "../../src/docker/docker-host.js";
+import { testApp } from "../support/app.js";
+import { type FaultSocket, silentSocket } from "../support/fault-sockets.js";
+import { readJson } from "../support/http.js";
+import { describeWithRig, rigCommand, rigHost } from "../support/rig.js";
+
+async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+describe("a host that cannot answer", () => {
+  let silent: FaultSocket;
+  beforeAll(async () => {
+    silent = await silentSocket();
+  });
+  afterAll(() => silent.close());
+
+  it("answers 503 host_unavailable at once when nothing listens on the socket", async () => {
+    const app = testApp({
+      hosts: [new DockerHost({ id: "gone", socketPath: "/nonexistent/docker.sock", callTimeoutMs: 10_000 })],
+    });
+    const { value: res, ms } = await timed(() => app.request("/v1/hosts/gone/containers"));
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect((await readJson(res)).code).toBe("host_unavailable");
+    expect(ms).toBeLessThan(2_000);
+  });
+
+  it("answers 504 host_timeout when the host accepts and never answers, at its deadline", async () => {
+    const app = testApp({
+      hosts: [new DockerHost({ id: "stuck", socketPath: silent.path, callTimeoutMs: 300 })],
+    });
+    const res = await app.request("/v1/hosts/stuck/containers/abc");
+    expect(res.status).toBe(504);
+    expect(await readJson(res)).toMatchObject({
+      code: "host_timeout",
+      detail: 'Host "stuck" did not answer within 300 ms.',
+    });
+  });
+
+  it("drops the daemon connection as soon as the client goes away", async () => {
+    const app = testApp({
+      hosts: [new DockerHost({ id: "stuck", socketPath: silent.path, callTimeoutMs: 60_000 })],
+    });
+    const client = new AbortController();
+    const before = silent.connections();
+    const pending = Promise.resolve(app.request("/v1/hosts/stuck/containers", { signal: client.signal }));
+    while (silent.connections() === before) await new Promise((r) => setTimeout(r, 5));
+    const { ms } = await timed(async () => {
+      client.abort();
+      await pending.catch(() => undefined);
+    });
+    expect(ms).toBeLessThan(1_000);
+    const closedBy = Date.now() + 1_000;
+    while (silent.open() > 0 && Date.now() < closedBy) await new Promise((r) => setTimeout(r, 5));
+    expect(silent.open()).toBe(0);
+  });
+});
+
+describeWithRig("hosts side by side", () => {
+  let silent: FaultSocket;
+  beforeAll(async () => {
+    silent = await silentSocket();
+  });
+  afterAll(() => silent.close());
+
+  it("keeps answering for a healthy host while another one hangs", async () => {
+    const app = testApp({
+      hosts: [
+        rigHost("rig1"),
+        new DockerHost({ id: "stuck", socketPath: silent.path, callTimeoutMs: 1_500 }),
+      ],
+    });
+    const stuck = timed(() => app.request("/v1/hosts/stuck/containers"));
+    const healthy = await timed(() => app.request("/v1/hosts/rig1/containers"));
+    expect(healthy.value.status).toBe(200);
+    expect(healthy.ms).toBeLessThan(1_000);
+    expect((await stuck).value.status).toBe(504);
+  });
+});
+
+describeWithRig("a daemon that stops and comes back", () => {
+  it("is 503 host_unavailable within 2 s while down, and answers again once restarted", async () => {
+    const app = testApp({ hosts: [rigHost("rig3")] });
+    expect((await app.request("/v1/hosts/rig3/containers")).status).toBe(200);
+
+    await rigCommand("stop", "rig3");
+    try {
+      const { value: res, ms } = await timed(() => app.request("/v1/hosts/rig3/containers"));
+      expect(res.status).toBe(503);
+      expect((await readJson(res)).code).toBe("host_unavailable");
+      expect(ms).toBeLessThan(2_000);
+    } finally {
+      await rigCommand("start", "rig3");
+    }
+    expect((await app.request("/v1/hosts/rig3/containers")).status).toBe(200);
+  });
+});

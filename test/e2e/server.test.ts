@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slowSocket } from "../support/fault-sockets.js";
+import { readJson } from "../support/http.js";
+import {
+  describeWithRig,
+  dockerCli,
+  ensureImage,
+  removeLabelled,
+  rig,
+  rigDocker,
+  testLabel,
+} from "../support/rig.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+/** Starts the real server process the way `npm start` does, on a free port, and resolves its base URL. */
+async function startServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; log: string[] }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORTCALL_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const log: string[] = [];
+  child.stderr?.on("data", (chunk) => log.push(String(chunk)));
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${log.join("")}`)));
+    lines.on("line", (line) => {
+      log.push(line);
+      const entry = JSON.parse(line) as { message: string; url?: string };
+      if (entry.message === "listening" && entry.url) resolveUrl(entry.url);
+    });
+  });
+  return { child, url, log };
+}
+
+describeWithRig("the server process", () => {
+  const label = testLabel();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    await ensureImage(rigDocker("rig1"), rig().images.busybox);
+    dataDir = await mkdtemp(join(tmpdir(), "portcall-e2e-"));
+    server = await startServer({
+      DOCKER_HOST: rig().daemons.rig1?.dockerHost ?? "",
+      PORTCALL_DATA_DIR: dataDir,
+    });
+  });
+  afterAll(async () => {
+    server?.child.kill("SIGKILL");
+    await removeLabelled(rigDocker("rig1"), label.filter);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("registers DOCKER_HOST as `local` and lists a container that `docker run -d` started", async () => {
+    const id = await dockerCli(
+      "rig1",
+      "run",
+      "-d",
+      "--label",
+      label.filter,
+      rig().images.busybox,
+      "sleep",
+      "300",
+    );
+    const res = await fetch(`${server.url}/v1/hosts/local/containers?label=${label.filter}`);
+    expect(res.status).toBe(200);
+    const { items } = await readJson(res);
+    expect(items).toEqual([expect.objectContaining({ id, state: "running", image: rig().images.busybox })]);
+  });
+
+  it("is ready once the store and the local host were probed", async () => {
+    const res = await fetch(`${server.url}/readyz`);
+    expect(res.status).toBe(200);
+    const body = await readJson(res);
+    expect(body.store.ok).toBe(true);
+    expect(body.hosts).toEqual([expect.objectContaining({ id: "local", reachable: true, error: null })]);
+  });
+
+  it("exits 0 on SIGTERM", async () => {
+    server.child.kill("SIGTERM");
+    const [code] = await once(server.child, "exit");
+    expect(code).toBe(0);
+    expect(server.log.join("\n")).toContain('"message":"stopped"');
+  });
+});
+
+describe("shutting down", () => {
+  it("finishes a request still waiting on its Docker host before exiting 0 on SIGTERM", async () => {
+    const slow = await slowSocket(700, []);
+    const dataDir = await mkdtemp(join(tmpdir(), "portcall-e2e-"));
+    const server = await startServer({ DOCKER_HOST: `unix://${slow.path}`, PORTCALL_DATA_DIR: dataDir });
+    try {
+      const inFlight = fetch(`${server.url}/v1/hosts/local/containers`);
+      while (slow.connections() === 0) await new Promise((r) => setTimeout(r, 10));
+      server.child.kill("SIGTERM");
+      const [res, [code]] = await Promise.all([inFlight, once(server.child, "exit")]);
+      expect(res.status).toBe(200);
+      expect(await readJson(res)).toEqual({ items: [] });
+      expect(code).toBe(0);
+    } finally {
+      server.child.kill("SIGKILL");
+      await slow.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+it("refuses to start on a bad setting, with a message naming it", async () => {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORTCALL_PORT: "http" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr += String(chunk);
+  });
+  const [code] = await once(child, "exit");
+  expect(code).toBe(1);
+  expect(stderr).toContain('PORTCALL_PORT="http": must be a number');
+});
