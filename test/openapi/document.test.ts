@@ -68,3 +68,13 @@ describe("GET /openapi.json", () => {
     expect(responses["404"].description).toContain("host_not_found");
   });
 });
+
+describe("openapi/openapi.json", () => {
+  it("is what the code generates (run `npm run openapi` after changing a route)", async () => {
+    const { renderOpenApi } = await import("../../scripts/generate-openapi.js");
+    const committed = await import("node:fs/promises").then((fs) =>
+      fs.readFile(new URL("../../openapi/openapi.json", import.meta.url), "utf8"),
+    );
+    expect(committed).toBe(renderOpenApi());
+  });
+});
