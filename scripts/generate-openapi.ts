@@ -7,7 +7,11 @@ import { silentLogger } from "../src/logging/logger.js";
 import { buildOpenApiDocument } from "../src/openapi/document.js";
 
 export function renderOpenApi(): string {
-  const app = createApp({ hosts: new StaticHostRegistry([]), logger: silentLogger, checkStore: async () => {} });
+  const app = createApp({
+    hosts: new StaticHostRegistry([]),
+    logger: silentLogger,
+    checkStore: async () => {},
+  });
   return `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;
 }
 
