@@ -8,6 +8,7 @@
 #   scripts/rig.sh stop NAME    stop one engine, keep its data
 #   scripts/rig.sh start NAME   (re)start one engine
 #   scripts/rig.sh status       print state.json if all is up, else exit 1
+#   scripts/rig.sh packages     print the Debian packages it needs (for CI)
 #
 # Progress goes to stderr; stdout carries only state.json (up, status), so
 # callers can JSON.parse it. Needs root: it creates bridges and mounts.
@@ -15,7 +16,7 @@
 # Environment (defaults in brackets). Two rigs on one machine need distinct
 # values for all of the directory, ports, bridge prefix and net prefix:
 #   PORTCALL_RIG_DIR                 state directory [/tmp/portcall-rig]
-#   PORTCALL_RIG_DAEMONS             engine names [rig1 rig2]; a trailing
+#   PORTCALL_RIG_DAEMONS             engine names [rig1 rig2 rig3]; a trailing
 #                                    number N picks bridge pcrigN and subnet
 #                                    10.213.N.0/24, else the list position
 #   PORTCALL_RIG_REGISTRY_PORT       plain registry port [5055]
@@ -53,7 +54,7 @@ RIG_DIR=${RIG_DIR%/}
 	die "PORTCALL_RIG_DIR must be a plain path without spaces: $RIG_DIR"
 case $RIG_DIR in / | /tmp | /root | /home | /var | /usr | /etc | /work) die "refusing PORTCALL_RIG_DIR=$RIG_DIR" ;; esac
 
-DAEMONS=${PORTCALL_RIG_DAEMONS:-rig1 rig2}
+DAEMONS=${PORTCALL_RIG_DAEMONS:-rig1 rig2 rig3}
 REG_PORT=${PORTCALL_RIG_REGISTRY_PORT:-5055}
 AUTH_PORT=${PORTCALL_RIG_AUTH_REGISTRY_PORT:-5056}
 AUTH_USER=${PORTCALL_RIG_AUTH_USER:-portcall}
@@ -115,15 +116,28 @@ spawn() {
 	SPAWNED_PID=$!
 }
 
+# True if pid runs and is not a zombie. Zombies matter here: pid 1 on these
+# machines reaps orphans lazily, so a killed daemon can linger as one for
+# seconds, and dockerd refuses to start while its old pid is in /proc.
+alive() {
+	local stat
+	# (read, not $(<file): under set -e a missing file there kills the shell)
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z ]]
+}
+
 # pid from a pidfile, if that process is alive and is the program we expect
 # (pids get reused after a reboot or a kill -9).
 pid_of() {
 	local pidfile=$1 want=$2 pid comm
 	[[ -s $pidfile ]] || return 1
-	pid=$(<"$pidfile")
+	# dockerd writes its pidfile without a newline, which read reports as EOF
+	{ read -r pid <"$pidfile" || [[ -n ${pid:-} ]]; } 2>/dev/null || return 1
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
-	{ comm=$(<"/proc/$pid/comm"); } 2>/dev/null || return 1
+	{ read -r comm <"/proc/$pid/comm"; } 2>/dev/null || return 1
 	[[ $comm == "$want" ]] || return 1
+	alive "$pid" || return 1
 	echo "$pid"
 }
 
@@ -132,12 +146,13 @@ pid_of() {
 pids_matching() {
 	local needle=$1 p comm cmd
 	for p in /proc/[0-9]*; do
-		{ comm=$(<"$p/comm"); } 2>/dev/null || continue
+		{ read -r comm <"$p/comm"; } 2>/dev/null || continue
 		case $comm in
 		dockerd | containerd | containerd-shim* | docker-registry | docker-proxy | runc) ;;
 		*) continue ;;
 		esac
-		{ cmd=$(tr '\0' ' ' <"$p/cmdline"); } 2>/dev/null || continue
+		alive "${p#/proc/}" || continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
 		[[ $cmd == *"$needle"* ]] && echo "${p#/proc/}"
 	done
 	return 0
@@ -145,20 +160,20 @@ pids_matching() {
 
 # SIGTERM, bounded wait, then SIGKILL.
 terminate() {
-	local wait_s=$1 deadline pid alive
+	local wait_s=$1 deadline pid running
 	shift
 	(($# > 0)) || return 0
 	kill -TERM "$@" 2>/dev/null || true
 	deadline=$(($(now) + wait_s * 1000000))
 	while (($(now) < deadline)); do
-		alive=0
+		running=0
 		for pid in "$@"; do
-			if kill -0 "$pid" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]]; then
-				alive=1
+			if alive "$pid"; then
+				running=1
 				break
 			fi
 		done
-		((alive)) || return 0
+		((running)) || return 0
 		sleep 0.1
 	done
 	say "still running after ${wait_s}s, sending SIGKILL to: $*"
@@ -291,6 +306,18 @@ storage_driver() {
 
 daemon_pid() { pid_of "$D_PIDFILE" dockerd; }
 
+# Every live dockerd serving this daemon's directories, pidfile or not (a
+# pidfile can be lost or point at a zombie; two engines on one data-root
+# corrupt it).
+dockerd_pids() {
+	local p comm
+	for p in $(pids_matching "$D_DIR/"); do
+		{ read -r comm <"/proc/$p/comm"; } 2>/dev/null || continue
+		if [[ $comm == dockerd ]]; then echo "$p"; fi
+	done
+	return 0
+}
+
 daemon_ping() {
 	[[ -S $D_SOCK ]] && [[ $("${CURL[@]}" --max-time 3 --unix-socket "$D_SOCK" http://localhost/_ping 2>/dev/null) == OK ]]
 }
@@ -322,19 +349,28 @@ ensure_bridge() {
 }
 
 start_daemon() {
-	local name=$1 drv pid t0 deadline help flags=()
+	local name=$1 drv pid pids t0 deadline help cgparent flags=()
 	load_daemon "$name"
 	if daemon_up; then
 		return 0
+	fi
+	mapfile -t pids < <(dockerd_pids)
+	if ((${#pids[@]} == 1)) && daemon_ping; then
+		say "$name: adopting running dockerd pid ${pids[0]}"
+		echo "${pids[0]}" >"$D_PIDFILE"
+		return 0
+	fi
+	if ((${#pids[@]})); then
+		say "$name: dockerd ${pids[*]} not answering; stopping it"
+		terminate "$STOP_WAIT" "${pids[@]}"
 	fi
 	# Debian's dockerd runs its own containerd only when no system one
 	# answers at this path; with one there, both engines would share it.
 	[[ ! -e /run/containerd/containerd.sock ]] ||
 		die "/run/containerd/containerd.sock exists: dockerd would use that system containerd instead of its own"
-	if pid=$(daemon_pid); then
-		say "$name: dockerd pid $pid does not answer; restarting it"
-		terminate 10 "$pid"
-	fi
+	# dockerd refuses a pidfile whose pid is still in /proc, even as the
+	# zombie of our own killed daemon; no engine of ours runs at this point.
+	rm -f "$D_PIDFILE"
 	save_daemon
 	mkdir -p "$D_DATA" "$D_EXEC"
 	ensure_bridge
@@ -347,10 +383,15 @@ start_daemon() {
 	if [[ $help == *--ip6tables* ]]; then
 		flags+=(--ip6tables=false)
 	fi
+	# A relative cgroup parent keeps containers inside the caller's cgroup
+	# (the sandbox's, on cgroup v1 hosts like these) under a name we can
+	# clean up. Pure cgroup v2 forbids children of a cgroup that has
+	# processes, so there it must hang off the root.
+	cgparent=$D_BRIDGE
+	if [[ -e /sys/fs/cgroup/cgroup.controllers ]]; then cgparent=/$D_BRIDGE; fi
 	# --iptables/--ip-forward/--ip-masq off: the host firewall and sysctls
 	# are not ours. --dns 127.0.0.1: containers' lookups must not leave the
-	# machine. --cgroup-parent is relative so containers stay inside the
-	# caller's cgroup (the sandbox's), under a name we can clean up.
+	# machine.
 	say "$name: starting dockerd (bridge $D_BRIDGE $D_GATEWAY/24, storage $drv)"
 	spawn "$D_LOG" dockerd \
 		--config-file "$D_DIR/daemon.json" \
@@ -362,7 +403,7 @@ start_daemon() {
 		--iptables=false "${flags[@]}" --ip-forward=false --ip-masq=false \
 		--dns 127.0.0.1 \
 		--default-address-pool "base=$D_POOL,size=24" \
-		--cgroup-parent "$D_BRIDGE" \
+		--cgroup-parent "$cgparent" \
 		--storage-driver "$drv" \
 		--insecure-registry "$REG_ADDR" \
 		--insecure-registry "$AUTH_ADDR"
@@ -370,7 +411,7 @@ start_daemon() {
 	t0=$(now)
 	deadline=$((t0 + WAIT_SECS * 1000000))
 	until daemon_ping; do
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! alive "$pid"; then
 			tail_log "$D_LOG"
 			die "$name: dockerd exited during startup (log: $D_LOG)"
 		fi
@@ -396,13 +437,19 @@ stop_leftovers() {
 }
 
 stop_daemon() {
-	local name=$1 pid
+	local name=$1 pids
 	load_daemon "$name"
-	if pid=$(daemon_pid); then
-		say "$name: stopping dockerd (pid $pid)"
-		terminate "$STOP_WAIT" "$pid"
+	mapfile -t pids < <(dockerd_pids)
+	if ((${#pids[@]})); then
+		say "$name: stopping dockerd (pid ${pids[*]})"
+		terminate "$STOP_WAIT" "${pids[@]}"
 	fi
+	# dockerd stops its containerd itself; these remain only after SIGKILL
 	stop_leftovers "$RIG_DIR/$name/"
+	# container processes outlive a SIGKILLed shim; nothing of this engine
+	# may run once it is "stopped"
+	remove_cgroups "$D_BRIDGE"
+	rm -f "$D_PIDFILE"
 }
 
 # -------------------------------------------------------------- registries
@@ -519,7 +566,7 @@ EOF
 	echo "$pid" >"$R_PIDFILE"
 	deadline=$(($(now) + WAIT_SECS * 1000000))
 	until registry_answers; do
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! alive "$pid"; then
 			tail_log "$R_LOG"
 			die "registry $R_ADDR exited during startup (log: $R_LOG)"
 		fi
@@ -569,7 +616,7 @@ images_present() {
 # Build on the first engine, push everywhere, then delete it locally so the
 # first use on any engine is a genuine pull.
 build_images() {
-	local builder=$1 ctx=$RIG_DIR/image-build t0 tags tag busybox
+	local builder=$1 ctx=$RIG_DIR/image-build t0 tags tag busybox out
 	busybox=$(command -v busybox || true)
 	[[ -x /bin/busybox ]] && busybox=/bin/busybox
 	[[ -n $busybox ]] || die "busybox not found (apt-get install busybox-static)"
@@ -591,7 +638,12 @@ EOF
 	# Legacy builder: this engine's BuildKit needs buildx with newer CLIs,
 	# and the classic builder needs nothing else.
 	dcli "$builder" build -q --rm --force-rm "${tags[@]/#/--tag=}" "$ctx" >/dev/null
-	auth_password | dcli "$builder" login -u "$AUTH_USER" --password-stdin "$AUTH_ADDR" >/dev/null
+	# (output kept back: login warns about plain-text storage, which is the
+	# point of a throwaway DOCKER_CONFIG)
+	if ! out=$(auth_password | dcli "$builder" login -u "$AUTH_USER" --password-stdin "$AUTH_ADDR" 2>&1); then
+		echo "$out" >&2
+		die "docker login to $AUTH_ADDR failed"
+	fi
 	for tag in "${tags[@]}"; do
 		dcli "$builder" push "$tag" >/dev/null
 	done
@@ -710,7 +762,7 @@ remove_bridge() {
 remove_network_bridges() {
 	local br
 	while read -r br; do
-		[[ -n $br ]] && remove_bridge "$br"
+		if [[ -n $br ]]; then remove_bridge "$br"; fi
 	done < <(ip -o -4 addr show 2>/dev/null | awk -v p="$NET_PREFIX." '$2 ~ /^br-/ && index($4, p) == 1 {print $2}' | sort -u)
 }
 
@@ -748,7 +800,7 @@ cmd_up() {
 }
 
 cmd_down() {
-	local name br pids bridges=()
+	local name br kind pid ids pids=() bridges=()
 	[[ $(id -u) == 0 ]] || die "must run as root"
 	if [[ -d $RIG_DIR && ! -f $MARKER ]] && [[ -n $(ls -A "$RIG_DIR") ]]; then
 		die "$RIG_DIR is not a rig dir; not removing it"
@@ -761,14 +813,24 @@ cmd_down() {
 		if daemon_up; then
 			# Removing containers and networks through the engine is fast and
 			# lets it tear down veths, netns mounts and user bridges itself.
-			mapfile -t pids < <(dcli "$name" ps -aq 2>/dev/null)
-			if ((${#pids[@]})); then dcli "$name" rm -f -v "${pids[@]}" >/dev/null 2>&1 || true; fi
+			mapfile -t ids < <(dcli "$name" ps -aq 2>/dev/null)
+			if ((${#ids[@]})); then dcli "$name" rm -f -v "${ids[@]}" >/dev/null 2>&1 || true; fi
 			dcli "$name" network prune -f >/dev/null 2>&1 || true
 		fi
+		mapfile -t -O "${#pids[@]}" pids < <(dockerd_pids)
+	done
+	for kind in reg auth; do
+		load_registry "$kind"
+		if pid=$(registry_pid); then pids+=("$pid"); fi
+	done
+	# all at once: each dockerd takes about a second to shut down
+	if ((${#pids[@]})); then
+		say "stopping dockerd and registry pids ${pids[*]}"
+		terminate "$STOP_WAIT" "${pids[@]}"
+	fi
+	for name in $(all_daemons); do
 		stop_daemon "$name"
 	done
-	stop_registry reg
-	stop_registry auth
 	stop_leftovers "$RIG_DIR/"
 	# docker-proxy's command line names container IPs, not our dir
 	stop_leftovers "-container-ip $NET_PREFIX."
@@ -824,5 +886,6 @@ down) cmd_down ;;
 stop) cmd_stop "${2:-}" ;;
 start) cmd_start "${2:-}" ;;
 status) cmd_status ;;
+packages) echo "$RIG_APT_PACKAGES" ;;
 *) usage ;;
 esac

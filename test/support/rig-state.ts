@@ -11,10 +11,12 @@ export type RigDaemon = {
 
 /** What `scripts/rig.sh up` writes to `$PORTCALL_RIG_DIR/state.json`; tests read nothing else about the rig. */
 export type RigState = {
+  rigDir: string;
+  storageDriver: string;
   daemons: Record<string, RigDaemon>;
   registry: { address: string };
   authRegistry: { address: string; username: string; password: string };
-  images: { busybox: string; busyboxAuth: string };
+  images: { busybox: string; busybox1: string; busyboxAuth: string; busyboxDigest: string };
 };
 
 export const RIG_SCRIPT = resolve(import.meta.dirname, "../../scripts/rig.sh");

@@ -39,7 +39,7 @@ export function rigHost(name: string, options: { id?: string; callTimeoutMs?: nu
 /** Runs the real docker CLI against a rig daemon, as a person would. */
 export async function dockerCli(name: string, ...args: string[]): Promise<string> {
   const { stdout } = await run("docker", ["-H", daemon(name).dockerHost, ...args], {
-    env: { ...process.env, DOCKER_CONFIG: `${daemon(name).dataRoot}/../cli-config` },
+    env: { ...process.env, DOCKER_CONFIG: `${rig().rigDir}/docker-cli` },
   });
   return stdout.trim();
 }
