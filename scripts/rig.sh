@@ -348,6 +348,23 @@ ensure_bridge() {
 	ip link set dev "$D_BRIDGE" up
 }
 
+# Polls CHECK until it succeeds; fails early, with the log's tail, if PID dies or WAIT_SECS pass.
+wait_until_answers() {
+	local check=$1 pid=$2 log=$3 what=$4 deadline
+	deadline=$(($(now) + WAIT_SECS * 1000000))
+	until "$check"; do
+		if ! alive "$pid"; then
+			tail_log "$log"
+			die "$what exited during startup (log: $log)"
+		fi
+		if (($(now) > deadline)); then
+			tail_log "$log"
+			die "$what did not answer within ${WAIT_SECS}s (log: $log)"
+		fi
+		sleep 0.1
+	done
+}
+
 start_daemon() {
 	local name=$1 drv pid pids t0 deadline help cgparent flags=()
 	load_daemon "$name"
@@ -409,18 +426,7 @@ start_daemon() {
 		--insecure-registry "$AUTH_ADDR"
 	pid=$SPAWNED_PID
 	t0=$(now)
-	deadline=$((t0 + WAIT_SECS * 1000000))
-	until daemon_ping; do
-		if ! alive "$pid"; then
-			tail_log "$D_LOG"
-			die "$name: dockerd exited during startup (log: $D_LOG)"
-		fi
-		if (($(now) > deadline)); then
-			tail_log "$D_LOG"
-			die "$name: dockerd did not answer _ping within ${WAIT_SECS}s (log: $D_LOG)"
-		fi
-		sleep 0.1
-	done
+	wait_until_answers daemon_ping "$pid" "$D_LOG" "$name: dockerd"
 	say "$name: up in $((($(now) - t0) / 1000)) ms"
 }
 
@@ -564,18 +570,7 @@ EOF
 	spawn "$R_LOG" docker-registry serve "$R_CONFIG"
 	pid=$SPAWNED_PID
 	echo "$pid" >"$R_PIDFILE"
-	deadline=$(($(now) + WAIT_SECS * 1000000))
-	until registry_answers; do
-		if ! alive "$pid"; then
-			tail_log "$R_LOG"
-			die "registry $R_ADDR exited during startup (log: $R_LOG)"
-		fi
-		if (($(now) > deadline)); then
-			tail_log "$R_LOG"
-			die "registry $R_ADDR did not answer within ${WAIT_SECS}s (log: $R_LOG)"
-		fi
-		sleep 0.1
-	done
+	wait_until_answers registry_answers "$pid" "$R_LOG" "registry $R_ADDR"
 }
 
 stop_registry() {

@@ -11,13 +11,14 @@ async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; ms: num
   return { value, ms: performance.now() - started };
 }
 
-describe("a host that cannot answer", () => {
-  let silent: FaultSocket;
-  beforeAll(async () => {
-    silent = await silentSocket();
-  });
-  afterAll(() => silent.close());
+// One socket that accepts connections and never answers, shared by the tests below.
+let silent: FaultSocket;
+beforeAll(async () => {
+  silent = await silentSocket();
+});
+afterAll(() => silent.close());
 
+describe("a host that cannot answer", () => {
   it("answers 503 host_unavailable at once when nothing listens on the socket", async () => {
     const app = testApp({
       hosts: [new DockerHost({ id: "gone", socketPath: "/nonexistent/docker.sock", callTimeoutMs: 10_000 })],
@@ -61,12 +62,6 @@ describe("a host that cannot answer", () => {
 });
 
 describeWithRig("hosts side by side", () => {
-  let silent: FaultSocket;
-  beforeAll(async () => {
-    silent = await silentSocket();
-  });
-  afterAll(() => silent.close());
-
   it("keeps answering for a healthy host while another one hangs", async () => {
     const app = testApp({
       hosts: [
