@@ -9,6 +9,12 @@ import { registerInspectContainer } from "./routes/containers/inspect-container.
 import { registerListContainers } from "./routes/containers/list-containers.js";
 import { registerHealthz } from "./routes/health/healthz.js";
 import { registerReadyz } from "./routes/health/readyz.js";
+import { registerCreateHost } from "./routes/hosts/create-host.js";
+import { registerDeleteHost } from "./routes/hosts/delete-host.js";
+import { registerGetHost } from "./routes/hosts/get-host.js";
+import { registerGetHostInfo } from "./routes/hosts/get-host-info.js";
+import { registerListHosts } from "./routes/hosts/list-hosts.js";
+import { registerUpdateHost } from "./routes/hosts/update-host.js";
 
 /** Builds the whole HTTP API around its services. Pure: no I/O happens until a request arrives. */
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
@@ -25,6 +31,12 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
 
   registerHealthz(app);
   registerReadyz(app);
+  registerCreateHost(app);
+  registerListHosts(app);
+  registerGetHost(app);
+  registerUpdateHost(app);
+  registerDeleteHost(app);
+  registerGetHostInfo(app);
   registerListContainers(app);
   registerInspectContainer(app);
 

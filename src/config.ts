@@ -26,6 +26,14 @@ const ConfigSchema = z.object({
   PORTCALL_DOCKER_TIMEOUT_MS: milliseconds(10_000),
   // How long SIGTERM waits for in-flight requests before it cuts them off.
   PORTCALL_SHUTDOWN_GRACE_MS: milliseconds(10_000),
+  // Health probes of every host: how often, how long one may take, and after how many failures in a row
+  // calls stop waiting on a host and fail fast until it answers again.
+  PORTCALL_PROBE_INTERVAL_MS: milliseconds(15_000),
+  PORTCALL_PROBE_TIMEOUT_MS: milliseconds(2_000),
+  PORTCALL_HOST_FAILURE_THRESHOLD: z.coerce.number().int().min(1, "must be at least 1").default(3),
+  // 32 random bytes, base64url; without it a key file is created in the data folder on first start.
+  PORTCALL_SECRET_KEY: z.string().min(1).optional(),
+  PORTCALL_HOSTS_FILE: z.string().min(1).optional(),
   PORTCALL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   DOCKER_HOST: z
     .string()
@@ -39,8 +47,15 @@ export type Config = {
   dataDir: string;
   dockerTimeoutMs: number;
   shutdownGraceMs: number;
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  hostFailureThreshold: number;
+  secretKey: string | undefined;
+  hostsFile: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   localDockerSocket: string;
+  /** True when DOCKER_HOST named the local socket: it is registered on first start even if it is down. */
+  localDockerSocketExplicit: boolean;
 };
 
 export class ConfigError extends Error {
@@ -64,7 +79,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(value.PORTCALL_DATA_DIR),
     dockerTimeoutMs: value.PORTCALL_DOCKER_TIMEOUT_MS,
     shutdownGraceMs: value.PORTCALL_SHUTDOWN_GRACE_MS,
+    probeIntervalMs: value.PORTCALL_PROBE_INTERVAL_MS,
+    probeTimeoutMs: value.PORTCALL_PROBE_TIMEOUT_MS,
+    hostFailureThreshold: value.PORTCALL_HOST_FAILURE_THRESHOLD,
+    secretKey: value.PORTCALL_SECRET_KEY,
+    hostsFile: value.PORTCALL_HOSTS_FILE ? resolve(value.PORTCALL_HOSTS_FILE) : undefined,
     logLevel: value.PORTCALL_LOG_LEVEL,
     localDockerSocket: value.DOCKER_HOST ? value.DOCKER_HOST.slice("unix://".length) : "/var/run/docker.sock",
+    localDockerSocketExplicit: value.DOCKER_HOST !== undefined,
   };
 }

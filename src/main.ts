@@ -1,50 +1,21 @@
-import { constants, existsSync } from "node:fs";
-import { access, mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
-import { type Config, ConfigError, loadConfig } from "./config.js";
-import { DockerHost } from "./docker/docker-host.js";
-import type { Services } from "./env.js";
-import { StaticHostRegistry } from "./hosts/host-registry.js";
-import { createLogger, type Logger } from "./logging/logger.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { HostsFileError } from "./hosts/hosts-file.js";
+import { createLogger } from "./logging/logger.js";
+import { SecretKeyError } from "./secrets/secret-box.js";
+import { createServices } from "./services.js";
+import { StoreError } from "./store/database.js";
 
-async function prepareDataDir(dataDir: string): Promise<void> {
-  try {
-    await mkdir(dataDir, { recursive: true });
-    await access(dataDir, constants.W_OK);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`portcall cannot use its data folder PORTCALL_DATA_DIR=${dataDir}: ${reason}`);
-  }
-}
-
-function localHosts(config: Config, logger: Logger): DockerHost[] {
-  // An explicit DOCKER_HOST is registered even when down: the operator asked for it.
-  if (!process.env.DOCKER_HOST && !existsSync(config.localDockerSocket)) {
-    logger.warn("no local Docker socket found; no host is registered", { socket: config.localDockerSocket });
-    return [];
-  }
-  return [
-    new DockerHost({
-      id: "local",
-      socketPath: config.localDockerSocket,
-      callTimeoutMs: config.dockerTimeoutMs,
-    }),
-  ];
-}
+// Start-up failures a person can fix from the message alone; anything else prints its stack.
+const EXPLAINED = [ConfigError, StoreError, SecretKeyError, HostsFileError];
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  await prepareDataDir(config.dataDir);
-
-  const hosts = new StaticHostRegistry(localHosts(config, logger));
-  const services: Services = {
-    hosts,
-    logger,
-    checkStore: () => access(config.dataDir, constants.W_OK),
-  };
+  const services = await createServices(config, logger);
+  services.hosts.startProbing(config.probeIntervalMs);
   const app = createApp(services);
 
   const server = serve(
@@ -53,7 +24,7 @@ async function main(): Promise<void> {
       logger.info("listening", {
         url: `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`,
         port: info.port,
-        hosts: hosts.list().map((host) => host.id),
+        hosts: services.hosts.list().map((host) => host.id),
       });
     },
   );
@@ -63,18 +34,21 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info("shutting down", { signal, graceMs: config.shutdownGraceMs });
+    const finish = async () => {
+      await services.close();
+      logger.info("stopped");
+      process.exit(0);
+    };
     // Requests still running after the grace period are cut off, Docker calls and streams with them.
     const deadline = setTimeout(() => {
       logger.warn("grace period over; closing remaining connections");
-      hosts.close();
       if ("closeAllConnections" in server) server.closeAllConnections();
+      void finish();
     }, config.shutdownGraceMs);
     deadline.unref();
     server.close(() => {
       clearTimeout(deadline);
-      hosts.close();
-      logger.info("stopped");
-      process.exit(0);
+      void finish();
     });
     if ("closeIdleConnections" in server) server.closeIdleConnections();
   };
@@ -83,12 +57,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `portcall failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-  }
+  const explained = EXPLAINED.some((kind) => error instanceof kind);
+  const message = error instanceof Error ? (explained ? error.message : error.stack) : String(error);
+  process.stderr.write(explained ? `${message}\n` : `portcall failed to start: ${message}\n`);
   process.exit(1);
 });

@@ -9,6 +9,8 @@ export type CallContext = {
   /** Which of the call's signals fired, if any: ours (deadline) or the client's (went away). */
   abortedBy?: "deadline" | "client" | "shutdown";
   deadlineMs: number;
+  /** What the transport itself knows of its last failure (an SSH tunnel's handshake error). */
+  transportDetail?: string;
 };
 
 // docker-modem errors carry the daemon's status and JSON body; socket errors carry a Node `code`.
@@ -26,6 +28,9 @@ const CONNECTION_FAULTS: Record<string, string> = {
   EAI_AGAIN: "its name could not be resolved",
   ETIMEDOUT: "the connection timed out",
 };
+
+// Node's TLS errors: a certificate the client refuses, or an alert from a server that refuses ours.
+const TLS_FAULT = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
 
 const MAX_DAEMON_MESSAGE = 500;
 
@@ -78,9 +83,16 @@ export function toApiError(error: unknown, context: CallContext): ApiError {
       cause: error,
     });
   }
-  const fault = modemError?.code ? CONNECTION_FAULTS[modemError.code] : undefined;
+  const code = modemError?.code ?? "";
+  const fault = TLS_FAULT.test(code) ? `the TLS handshake failed (${code})` : CONNECTION_FAULTS[code];
   if (fault) {
-    return new ApiError("host_unavailable", `${host} is unavailable: ${fault}.`, { cause: error });
+    const detail = context.transportDetail ? `; ${context.transportDetail}` : "";
+    return new ApiError("host_unavailable", `${host} is unavailable: ${fault}${detail}.`, { cause: error });
+  }
+  if (context.transportDetail) {
+    return new ApiError("host_unavailable", `${host} is unavailable: ${context.transportDetail}.`, {
+      cause: error,
+    });
   }
   return new ApiError("host_error", `${host} could not be reached: the call failed unexpectedly.`, {
     cause: error,

@@ -1,16 +1,33 @@
-import Dockerode from "dockerode";
+import type Dockerode from "dockerode";
+import { ApiError } from "../errors/api-error.js";
 import type { ContainerDetail, ContainerState, ContainerSummary } from "../schemas/container.js";
+import { type Connection, createDockerClient, type DockerClient } from "./connection.js";
 import { toContainerDetail, toContainerSummary } from "./container-mapper.js";
 import { type CallContext, type CallTarget, toApiError } from "./docker-errors.js";
+import { type EngineInfo, type HostInfo, toHostInfo } from "./host-info-mapper.js";
 
-// dockerode's ping takes an abortSignal; @types/dockerode has not caught up.
-type PingWithSignal = { ping(options: { abortSignal: AbortSignal }): Promise<unknown> };
+// dockerode passes abortSignal through on these calls; @types/dockerode has not caught up.
+type Signalled = { abortSignal: AbortSignal };
+type EngineCalls = {
+  ping(options: Signalled): Promise<unknown>;
+  info(options: Signalled): Promise<EngineInfo>;
+  version(options: Signalled): Promise<Dockerode.DockerVersion>;
+  modem: { version?: string };
+};
+
+/** Engine API versions portcall speaks; a newer daemon is spoken to at MAX, as the docker CLI does. */
+const MIN_API_VERSION = "1.40";
+const MAX_API_VERSION = "1.47";
 
 export type DockerHostOptions = {
   id: string;
-  socketPath: string;
-  /** Deadline of one plain (non-streaming) call. */
+  connection: Connection;
+  /** Deadline of one plain (non-streaming) call; also bounds connecting. */
   callTimeoutMs: number;
+  /** Consecutive transport failures after which calls fail fast until the host answers again. */
+  failureThreshold?: number;
+  /** While down, how long calls fail fast before one is let through to try the host again. */
+  retryIntervalMs?: number;
 };
 
 export type ContainerListFilter = {
@@ -27,32 +44,92 @@ export type CallOptions = {
   timeoutMs?: number;
 };
 
+export type HostHealth = {
+  /** null until the host was tried once. */
+  reachable: boolean | null;
+  /** True once repeated failures made calls fail fast. */
+  down: boolean;
+  lastCheckedAt: string | null;
+  latencyMs: number | null;
+  apiVersion: string | null;
+  error: string | null;
+};
+
+function compareVersions(a: string, b: string): number {
+  const [aMajor = 0, aMinor = 0] = a.split(".").map(Number);
+  const [bMajor = 0, bMinor = 0] = b.split(".").map(Number);
+  return aMajor - bMajor || aMinor - bMinor;
+}
+
+const TRANSPORT_FAILURES = new Set(["host_unavailable", "host_timeout"]);
+
 /**
- * The only way portcall talks to one Docker daemon. Every call has a deadline and comes back either
- * as our own typed value or as an ApiError; nothing dockerode-shaped leaves this class.
+ * The only way portcall talks to one Docker daemon. Every call has a deadline and comes back either as
+ * our own typed value or as an ApiError; nothing dockerode-shaped leaves this class.
  */
 export class DockerHost {
   readonly id: string;
   private readonly docker: Dockerode;
+  private readonly engine: EngineCalls;
+  private readonly client: DockerClient;
   private readonly callTimeoutMs: number;
-  // Aborted by close(): ends calls and streams still running when the server shuts down.
+  private readonly failureThreshold: number;
+  private readonly retryIntervalMs: number;
+  // Aborted by close(): ends calls and streams still running when the host is removed or the server stops.
   private readonly lifetime = new AbortController();
+  private negotiated: Promise<string> | undefined;
+  private failures = 0;
+  private retryAt = 0;
+  private health: HostHealth = {
+    reachable: null,
+    down: false,
+    lastCheckedAt: null,
+    latencyMs: null,
+    apiVersion: null,
+    error: null,
+  };
 
-  constructor(options: DockerHostOptions) {
+  private constructor(options: DockerHostOptions, client: DockerClient) {
     this.id = options.id;
+    this.client = client;
+    this.docker = client.docker;
+    this.engine = client.docker as unknown as EngineCalls;
     this.callTimeoutMs = options.callTimeoutMs;
-    // No custom agent and no modem `timeout`: an agent makes docker-modem slow under load, and its
-    // `timeout` is a socket idle timer that would also kill long streams. Deadlines are AbortSignals.
-    this.docker = new Dockerode({ socketPath: options.socketPath });
+    this.failureThreshold = options.failureThreshold ?? 3;
+    this.retryIntervalMs = options.retryIntervalMs ?? 5_000;
   }
 
-  /** Round trip to `/_ping`, the cheapest call the Engine API has. */
-  async ping(options: CallOptions = {}): Promise<{ latencyMs: number }> {
+  static async connect(options: DockerHostOptions): Promise<DockerHost> {
+    return new DockerHost(options, await createDockerClient(options.connection, options.callTimeoutMs));
+  }
+
+  status(): HostHealth {
+    return { ...this.health };
+  }
+
+  /**
+   * Health probe: `/_ping` (the cheapest call the Engine API has), bypassing fail-fast, so a host that is
+   * down comes back as soon as it answers. Negotiates the API version once the host is first reached.
+   */
+  async probe(options: CallOptions = {}): Promise<HostHealth> {
     const started = performance.now();
-    await this.call(options, undefined, (abortSignal) =>
-      (this.docker as PingWithSignal).ping({ abortSignal }),
+    try {
+      await this.run(options, undefined, (abortSignal) => this.engine.ping({ abortSignal }));
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      await this.apiVersion(options);
+      this.succeeded({ latencyMs });
+    } catch (error) {
+      this.failed(error, { force: true });
+    }
+    return this.status();
+  }
+
+  async info(options: CallOptions = {}): Promise<HostInfo> {
+    const apiVersion = await this.apiVersion(options);
+    const [info, version] = await this.call(options, undefined, (abortSignal) =>
+      Promise.all([this.engine.info({ abortSignal }), this.engine.version({ abortSignal })]),
     );
-    return { latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+    return toHostInfo(info, version, apiVersion);
   }
 
   async listContainers(filter: ContainerListFilter, options: CallOptions = {}): Promise<ContainerSummary[]> {
@@ -73,27 +150,105 @@ export class DockerHost {
     return toContainerDetail(info);
   }
 
-  close(): void {
-    this.lifetime.abort(new Error("portcall is shutting down"));
+  async close(): Promise<void> {
+    this.lifetime.abort(new Error("the host connection is closing"));
+    await this.client.tunnel?.close();
   }
 
+  /** The Engine API version spoken to this host, asked once per connection (`/version` is not free). */
+  private apiVersion(options: CallOptions): Promise<string> {
+    this.negotiated ??= this.run(options, undefined, (abortSignal) => this.engine.version({ abortSignal }))
+      .then((version) => {
+        const offered = version.ApiVersion;
+        if (compareVersions(offered, MIN_API_VERSION) < 0) {
+          throw new ApiError(
+            "host_error",
+            `Host "${this.id}" speaks Engine API ${offered}; portcall needs ${MIN_API_VERSION} or newer.`,
+          );
+        }
+        const chosen = compareVersions(offered, MAX_API_VERSION) > 0 ? MAX_API_VERSION : offered;
+        this.engine.modem.version = `v${chosen}`;
+        this.health.apiVersion = chosen;
+        return chosen;
+      })
+      .catch((error: unknown) => {
+        this.negotiated = undefined;
+        throw error;
+      });
+    return this.negotiated;
+  }
+
+  /** A plain call: fails fast while the host is down, negotiates the version first, records the outcome. */
   private async call<T>(
     options: CallOptions,
     target: CallTarget | undefined,
-    run: (signal: AbortSignal) => Promise<T>,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    if (this.health.down && Date.now() < this.retryAt) {
+      throw new ApiError(
+        "host_unavailable",
+        `Host "${this.id}" is down (${this.health.error ?? "it stopped answering"}); it is tried again shortly.`,
+      );
+    }
+    try {
+      await this.apiVersion(options);
+      const result = await this.run(options, target, work);
+      this.succeeded({});
+      return result;
+    } catch (error) {
+      this.failed(error, { force: false });
+      throw error;
+    }
+  }
+
+  private async run<T>(
+    options: CallOptions,
+    target: CallTarget | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const deadlineMs = options.timeoutMs ?? this.callTimeoutMs;
     const deadline = AbortSignal.timeout(deadlineMs);
     const signals = [deadline, this.lifetime.signal, ...(options.signal ? [options.signal] : [])];
     try {
-      return await run(AbortSignal.any(signals));
+      return await work(AbortSignal.any(signals));
     } catch (error) {
       const context: CallContext = { hostId: this.id, deadlineMs };
       if (target) context.target = target;
+      if (this.client.tunnel?.lastError) context.transportDetail = this.client.tunnel.lastError;
       if (deadline.aborted) context.abortedBy = "deadline";
       else if (this.lifetime.signal.aborted) context.abortedBy = "shutdown";
       else if (options.signal?.aborted) context.abortedBy = "client";
       throw toApiError(error, context);
     }
+  }
+
+  private succeeded(update: { latencyMs?: number }): void {
+    this.failures = 0;
+    this.health = {
+      ...this.health,
+      reachable: true,
+      down: false,
+      lastCheckedAt: new Date().toISOString(),
+      latencyMs: update.latencyMs ?? this.health.latencyMs,
+      error: null,
+    };
+  }
+
+  /** Only transport failures count against the host; a 404 or a client that left says nothing about it. */
+  private failed(error: unknown, { force }: { force: boolean }): void {
+    const apiError = error instanceof ApiError ? error : undefined;
+    if (!force && !(apiError && TRANSPORT_FAILURES.has(apiError.code))) return;
+    if (this.lifetime.signal.aborted) return;
+    this.failures += 1;
+    const down = this.failures >= this.failureThreshold;
+    if (down) this.retryAt = Date.now() + this.retryIntervalMs;
+    this.health = {
+      ...this.health,
+      reachable: false,
+      down,
+      lastCheckedAt: new Date().toISOString(),
+      latencyMs: null,
+      error: apiError?.message ?? "the host could not be reached",
+    };
   }
 }

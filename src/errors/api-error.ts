@@ -7,6 +7,8 @@ export const ERRORS = {
   not_found: { status: 404, title: "No such route" },
   host_not_found: { status: 404, title: "No such host" },
   container_not_found: { status: 404, title: "No such container" },
+  host_exists: { status: 409, title: "A host with this id is already registered" },
+  host_read_only: { status: 409, title: "The host is managed by the hosts file" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   internal_error: { status: 500, title: "Internal error" },
   host_error: { status: 502, title: "The Docker host gave an unexpected answer" },

@@ -1,32 +1,220 @@
-import type { DockerHost } from "../docker/docker-host.js";
+import { DockerHost, type HostHealth } from "../docker/docker-host.js";
 import { ApiError } from "../errors/api-error.js";
+import type { Logger } from "../logging/logger.js";
+import type { HostCreate, HostUpdate } from "../schemas/host.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+import { type ConnectionSecrets, resolveConnection, toConnection, toInput } from "./host-connection.js";
+import type { HostRecord } from "./host-record.js";
+import type { HostRepository } from "./host-repository.js";
 
-/** Resolves a host id to its adapter. Every per-host route goes through `get`, so an unknown id is always 404. */
-export interface HostRegistry {
-  list(): DockerHost[];
-  get(id: string): DockerHost;
-  close(): void;
-}
+export type HostRegistryOptions = {
+  callTimeoutMs: number;
+  /** Deadline of one health probe. */
+  probeTimeoutMs: number;
+  failureThreshold: number;
+  retryIntervalMs: number;
+};
 
-/** A fixed set of hosts known at start; the durable, API-managed registry replaces it. */
-export class StaticHostRegistry implements HostRegistry {
-  private readonly hosts: Map<string, DockerHost>;
+const UNKNOWN_HEALTH: HostHealth = {
+  reachable: null,
+  down: false,
+  lastCheckedAt: null,
+  latencyMs: null,
+  apiVersion: null,
+  error: null,
+};
 
-  constructor(hosts: DockerHost[]) {
-    this.hosts = new Map(hosts.map((host) => [host.id, host]));
+/**
+ * The registered hosts: durable in the store, held in memory for routing, each with one lazily built
+ * client that is rebuilt when the host changes. Every per-host route resolves its host here.
+ */
+export class HostRegistry {
+  private readonly records = new Map<string, HostRecord>();
+  private readonly clients = new Map<string, Promise<DockerHost>>();
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing: Promise<void> | undefined;
+  /** Settles once every host was probed at least once (readiness waits on it). */
+  firstProbe: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly repository: HostRepository,
+    private readonly secrets: SecretBox,
+    private readonly options: HostRegistryOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const record of await this.repository.list()) this.records.set(record.id, record);
   }
 
-  list(): DockerHost[] {
-    return [...this.hosts.values()];
+  list(): HostRecord[] {
+    return [...this.records.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  get(id: string): DockerHost {
-    const host = this.hosts.get(id);
-    if (!host) throw new ApiError("host_not_found", `Host "${id}" is not registered.`);
-    return host;
+  record(id: string): HostRecord {
+    const record = this.records.get(id);
+    if (!record) throw new ApiError("host_not_found", `Host "${id}" is not registered.`);
+    return record;
   }
 
-  close(): void {
-    for (const host of this.hosts.values()) host.close();
+  /** The client of a host, built on first use. */
+  get(id: string): Promise<DockerHost> {
+    const record = this.record(id);
+    let client = this.clients.get(id);
+    if (!client) {
+      client = this.build(record);
+      this.clients.set(id, client);
+      // A failed build is not cached: the next call tries again.
+      client.catch(() => {
+        if (this.clients.get(id) === client) this.clients.delete(id);
+      });
+    }
+    return client;
+  }
+
+  async health(id: string): Promise<HostHealth> {
+    const client = this.clients.get(id);
+    if (!client) return UNKNOWN_HEALTH;
+    return client.then((host) => host.status()).catch(() => UNKNOWN_HEALTH);
+  }
+
+  async create(input: HostCreate, source: HostRecord["source"] = "api"): Promise<HostRecord> {
+    if (this.records.has(input.id))
+      throw new ApiError("host_exists", `Host "${input.id}" is already registered.`);
+    const resolved = await resolveConnection(input);
+    const now = new Date().toISOString();
+    const record: HostRecord = {
+      id: input.id,
+      name: input.name ?? input.id,
+      labels: input.labels ?? {},
+      url: resolved.url,
+      stored: resolved.stored,
+      sealedSecrets: await this.seal(resolved.secrets),
+      source,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.repository.insert(record);
+    this.records.set(record.id, record);
+    this.logger.info("host registered", { host: record.id, transport: record.stored.transport, source });
+    return record;
+  }
+
+  async update(
+    id: string,
+    patch: HostUpdate,
+    options: { allowFileHosts?: boolean } = {},
+  ): Promise<HostRecord> {
+    const current = this.writable(id, options);
+    let { url, stored, sealedSecrets } = current;
+    const connectionChanged = ["url", "tls", "ssh", "insecure"].some((key) => key in patch);
+    if (connectionChanged) {
+      const base = toInput(current.url, current.stored, await this.unseal(current.sealedSecrets));
+      const nextUrl = patch.url ?? current.url;
+      const sameTransport = nextUrl.split(":")[0] === current.url.split(":")[0];
+      const resolved = await resolveConnection({
+        url: nextUrl,
+        tls: patch.tls ?? (sameTransport ? base.tls : undefined),
+        ssh: patch.ssh ?? (sameTransport ? base.ssh : undefined),
+        insecure: patch.insecure ?? (sameTransport ? base.insecure : undefined),
+      });
+      ({ url, stored } = resolved);
+      sealedSecrets = await this.seal(resolved.secrets);
+    }
+    const record: HostRecord = {
+      ...current,
+      name: patch.name ?? current.name,
+      labels: patch.labels ?? current.labels,
+      url,
+      stored,
+      sealedSecrets,
+      updatedAt: new Date().toISOString(),
+    };
+    await this.repository.update(record);
+    this.records.set(id, record);
+    if (connectionChanged) await this.dropClient(id);
+    this.logger.info("host updated", { host: id, connectionChanged });
+    return record;
+  }
+
+  async remove(id: string, options: { allowFileHosts?: boolean } = {}): Promise<void> {
+    this.writable(id, options);
+    await this.repository.delete(id);
+    this.records.delete(id);
+    await this.dropClient(id);
+    this.logger.info("host removed", { host: id });
+  }
+
+  /** Probes every host now and then every `intervalMs`; a probe round never overlaps the previous one. */
+  startProbing(intervalMs: number): void {
+    this.firstProbe = this.probeAll();
+    this.probeTimer = setInterval(() => {
+      void this.probeAll();
+    }, intervalMs);
+    this.probeTimer.unref();
+  }
+
+  probeAll(): Promise<void> {
+    this.probing ??= Promise.all(
+      this.list().map(async (record) => {
+        try {
+          const host = await this.get(record.id);
+          const before = host.status().reachable;
+          const after = await host.probe({ timeoutMs: this.options.probeTimeoutMs });
+          if (before !== after.reachable) {
+            this.logger.info(after.reachable ? "host reachable" : "host unreachable", {
+              host: record.id,
+              error: after.error,
+            });
+          }
+        } catch (error) {
+          this.logger.warn("host client could not be built", { host: record.id, error: String(error) });
+        }
+      }),
+    ).then(() => {
+      this.probing = undefined;
+    });
+    return this.probing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.probeTimer);
+    await Promise.all([...this.clients.keys()].map((id) => this.dropClient(id)));
+  }
+
+  private writable(id: string, options: { allowFileHosts?: boolean }): HostRecord {
+    const record = this.record(id);
+    if (record.source === "file" && !options.allowFileHosts) {
+      throw new ApiError(
+        "host_read_only",
+        `Host "${id}" comes from the hosts file (PORTCALL_HOSTS_FILE); change it there and restart portcall.`,
+      );
+    }
+    return record;
+  }
+
+  private async build(record: HostRecord): Promise<DockerHost> {
+    const connection = toConnection(record.stored, await this.unseal(record.sealedSecrets));
+    return DockerHost.connect({
+      id: record.id,
+      connection,
+      callTimeoutMs: this.options.callTimeoutMs,
+      failureThreshold: this.options.failureThreshold,
+      retryIntervalMs: this.options.retryIntervalMs,
+    });
+  }
+
+  private async dropClient(id: string): Promise<void> {
+    const client = this.clients.get(id);
+    this.clients.delete(id);
+    await client?.then((host) => host.close()).catch(() => {});
+  }
+
+  private seal(secrets: ConnectionSecrets | null): Promise<string | null> {
+    return secrets ? this.secrets.seal(secrets) : Promise.resolve(null);
+  }
+
+  private unseal(sealed: string | null): Promise<ConnectionSecrets | null> {
+    return sealed ? this.secrets.unseal<ConnectionSecrets>(sealed) : Promise.resolve(null);
   }
 }

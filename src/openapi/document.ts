@@ -18,6 +18,7 @@ export function buildOpenApiDocument(app: App) {
     servers: [{ url: "http://127.0.0.1:8080", description: "A local portcall with the default settings" }],
     tags: [
       { name: "Health", description: "Probes for orchestrators and load balancers." },
+      { name: "Hosts", description: "The registry of Docker hosts portcall can reach." },
       { name: "Containers", description: "Containers on one registered Docker host." },
     ],
   });

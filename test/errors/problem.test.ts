@@ -10,7 +10,7 @@ import { readJson } from "../support/http.js";
 
 describe("errors are RFC 9457 problem documents", () => {
   it("answers an unknown route with 404 problem+json naming the route", async () => {
-    const res = await testApp().request("/v2/nothing-here");
+    const res = await (await testApp()).request("/v2/nothing-here");
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     const body = await readJson(res);
@@ -25,18 +25,20 @@ describe("errors are RFC 9457 problem documents", () => {
   });
 
   it("echoes a caller's X-Request-Id in the header and the problem", async () => {
-    const res = await testApp().request("/nowhere", { headers: { "X-Request-Id": "ci-job-42_step-3" } });
+    const res = await (await testApp()).request("/nowhere", {
+      headers: { "X-Request-Id": "ci-job-42_step-3" },
+    });
     expect(res.headers.get("x-request-id")).toBe("ci-job-42_step-3");
     expect((await readJson(res)).requestId).toBe("ci-job-42_step-3");
   });
 
   it("replaces an X-Request-Id that could forge log lines with a generated one", async () => {
-    const res = await testApp().request("/healthz", { headers: { "X-Request-Id": "a b\u0007c" } });
+    const res = await (await testApp()).request("/healthz", { headers: { "X-Request-Id": "a b\u0007c" } });
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("answers a bad query value with 400 invalid_request naming the field", async () => {
-    const res = await testApp().request("/v1/hosts/local/containers?all=maybe&status=sleeping");
+    const res = await (await testApp()).request("/v1/hosts/local/containers?all=maybe&status=sleeping");
     expect(res.status).toBe(400);
     const body = await readJson(res);
     expect(body.code).toBe("invalid_request");
@@ -50,7 +52,7 @@ describe("errors are RFC 9457 problem documents", () => {
 
   it("hides unexpected exceptions behind 500 internal_error and logs them with the request id", async () => {
     const lines: string[] = [];
-    const services = testServices({ logger: createLogger("error", (line) => lines.push(line)) });
+    const services = await testServices({ logger: createLogger("error", (line) => lines.push(line)) });
     const app = new OpenAPIHono<AppEnv>();
     app.use(requestId());
     app.use(async (c, next) => {

@@ -11,7 +11,7 @@ type Operation = {
 };
 
 async function fetchDocument() {
-  const res = await testApp().request("/openapi.json");
+  const res = await (await testApp()).request("/openapi.json");
   expect(res.status).toBe(200);
   return readJson(res);
 }

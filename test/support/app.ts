@@ -1,17 +1,41 @@
+import { randomBytes } from "node:crypto";
 import { createApp } from "../../src/app.js";
-import type { DockerHost } from "../../src/docker/docker-host.js";
 import type { Services } from "../../src/env.js";
-import { StaticHostRegistry } from "../../src/hosts/host-registry.js";
-import { silentLogger } from "../../src/logging/logger.js";
+import { HostRegistry, type HostRegistryOptions } from "../../src/hosts/host-registry.js";
+import { HostRepository } from "../../src/hosts/host-repository.js";
+import { type Logger, silentLogger } from "../../src/logging/logger.js";
+import type { HostCreate } from "../../src/schemas/host.js";
+import { SecretBox } from "../../src/secrets/secret-box.js";
+import { openStore } from "../../src/store/database.js";
 
-type TestServiceOverrides = Omit<Partial<Services>, "hosts"> & { hosts?: DockerHost[] };
+export type TestAppOptions = {
+  /** Registered through the registry, so they go through the same checks as POST /v1/hosts. */
+  hosts?: HostCreate[];
+  logger?: Logger;
+  registry?: Partial<HostRegistryOptions>;
+};
 
-export function testServices(overrides: TestServiceOverrides = {}): Services {
-  const { hosts = [], ...rest } = overrides;
-  return { hosts: new StaticHostRegistry(hosts), logger: silentLogger, checkStore: async () => {}, ...rest };
+/** Real services over an in-memory store and a throwaway secret key. */
+export async function testServices(options: TestAppOptions = {}): Promise<Services> {
+  const store = await openStore(":memory:");
+  const logger = options.logger ?? silentLogger;
+  const hosts = new HostRegistry(
+    new HostRepository(store.db),
+    SecretBox.fromKey(randomBytes(32)),
+    {
+      callTimeoutMs: 10_000,
+      probeTimeoutMs: 2_000,
+      failureThreshold: 3,
+      retryIntervalMs: 5_000,
+      ...options.registry,
+    },
+    logger,
+  );
+  for (const host of options.hosts ?? []) await hosts.create(host);
+  return { hosts, logger, store };
 }
 
-/** The real app, in process, over the given hosts; call it with `app.request()`. */
-export function testApp(overrides: TestServiceOverrides = {}) {
-  return createApp(testServices(overrides));
+/** The real app, in process; call it with `app.request()`. */
+export async function testApp(options: TestAppOptions = {}) {
+  return createApp(await testServices(options));
 }

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
- * Unix sockets that misbehave in ways a real daemon cannot be made to on demand: one that accepts and
- * never answers, one that answers only after a delay. They speak just enough HTTP for that, nothing of Docker.
+ * A unix socket that misbehaves in a way a real daemon cannot be made to on demand: it accepts connections
+ * and never answers. It speaks nothing of HTTP or Docker.
  */
 export type FaultSocket = {
   path: string;
@@ -43,18 +43,4 @@ async function listen(onConnection: (socket: Socket) => void): Promise<FaultSock
 
 export function silentSocket(): Promise<FaultSocket> {
   return listen((socket) => socket.resume());
-}
-
-export function slowSocket(delayMs: number, json: unknown): Promise<FaultSocket> {
-  const body = JSON.stringify(json);
-  return listen((socket) => {
-    socket.once("data", () => {
-      setTimeout(() => {
-        socket.end(
-          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-            `Connection: close\r\n\r\n${body}`,
-        );
-      }, delayMs);
-    });
-  });
 }

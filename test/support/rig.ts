@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
 import { describe, inject } from "vitest";
-import { DockerHost } from "../../src/docker/docker-host.js";
+import type { HostCreate } from "../../src/schemas/host.js";
 import { RIG_SCRIPT, type RigState } from "./rig-state.js";
 
 const run = promisify(execFile);
@@ -28,12 +28,9 @@ export function rigDocker(name: string): Dockerode {
   return new Dockerode({ socketPath: daemon(name).socket });
 }
 
-export function rigHost(name: string, options: { id?: string; callTimeoutMs?: number } = {}): DockerHost {
-  return new DockerHost({
-    id: options.id ?? name,
-    socketPath: daemon(name).socket,
-    callTimeoutMs: options.callTimeoutMs ?? 10_000,
-  });
+/** Registration of a rig daemon over its unix socket, as a test app's host. */
+export function rigHost(name: string, id = name): HostCreate {
+  return { id, url: daemon(name).dockerHost };
 }
 
 /** Runs the real docker CLI against a rig daemon, as a person would. */

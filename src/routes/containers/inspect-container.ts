@@ -23,7 +23,7 @@ export const inspectContainerRoute = createRoute({
 export function registerInspectContainer(app: App): void {
   app.openapi(inspectContainerRoute, async (c) => {
     const { host: hostId, id } = c.req.valid("param");
-    const host = c.get("services").hosts.get(hostId);
+    const host = await c.get("services").hosts.get(hostId);
     return c.json(await host.inspectContainer(id, { signal: c.req.raw.signal }), 200);
   });
 }

@@ -50,7 +50,7 @@ export function registerListContainers(app: App): void {
   app.openapi(listContainersRoute, async (c) => {
     const { host: hostId } = c.req.valid("param");
     const { all, label, status } = c.req.valid("query");
-    const host = c.get("services").hosts.get(hostId);
+    const host = await c.get("services").hosts.get(hostId);
     const items = await host.listContainers({ all, labels: label, status }, { signal: c.req.raw.signal });
     return c.json({ items }, 200);
   });

@@ -1,15 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App } from "../../env.js";
-import { ApiError } from "../../errors/api-error.js";
 import { jsonResponse } from "../../openapi/responses.js";
-
-// A readiness probe must answer well within an orchestrator's probe timeout, whatever the hosts do.
-const HOST_PROBE_TIMEOUT_MS = 2_000;
 
 const HostProbeSchema = z
   .object({
     id: z.string().openapi({ example: "local" }),
-    reachable: z.boolean(),
+    reachable: z.boolean().nullable().openapi({ description: "null if the host could not be probed yet." }),
     latencyMs: z.number().nullable().openapi({ description: "Round trip of `/_ping`, when reachable." }),
     error: z.string().nullable().openapi({ description: "Why the host is not reachable." }),
   })
@@ -30,8 +26,8 @@ export const readyzRoute = createRoute({
   tags: ["Health"],
   summary: "Readiness: the store works and every host was probed",
   description:
-    "Checks the store and pings every registered Docker host in parallel (at most 2 s each). " +
-    "An unreachable host is reported but does not make portcall unready: the other hosts still work. " +
+    "Answers once the first health probe of every registered host has finished, with each host's reachability. " +
+    "An unreachable host does not make portcall unready: the other hosts still work. " +
     "Answers 503 when the store cannot be used.",
   security: [],
   responses: {
@@ -40,28 +36,27 @@ export const readyzRoute = createRoute({
   },
 });
 
-function reason(error: unknown): string {
-  return error instanceof ApiError ? error.message : "the check failed unexpectedly";
-}
-
 export function registerReadyz(app: App): void {
   app.openapi(readyzRoute, async (c) => {
-    const { hosts, checkStore } = c.get("services");
-    const [store, probes] = await Promise.all([
-      checkStore().then(
+    const { hosts, store } = c.get("services");
+    const [storeProbe] = await Promise.all([
+      store.check().then(
         () => ({ ok: true, error: null }),
         (error: unknown) => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
       ),
-      Promise.all(
-        hosts.list().map((host) =>
-          host.ping({ timeoutMs: HOST_PROBE_TIMEOUT_MS }).then(
-            ({ latencyMs }) => ({ id: host.id, reachable: true, latencyMs, error: null }),
-            (error: unknown) => ({ id: host.id, reachable: false, latencyMs: null, error: reason(error) }),
-          ),
-        ),
-      ),
+      hosts.firstProbe,
     ]);
-    const body = { status: store.ok ? ("ready" as const) : ("not_ready" as const), store, hosts: probes };
-    return store.ok ? c.json(body, 200) : c.json(body, 503);
+    const probes = await Promise.all(
+      hosts.list().map(async ({ id }) => {
+        const { reachable, latencyMs, error } = await hosts.health(id);
+        return { id, reachable, latencyMs, error };
+      }),
+    );
+    const body = {
+      status: storeProbe.ok ? ("ready" as const) : ("not_ready" as const),
+      store: storeProbe,
+      hosts: probes,
+    };
+    return storeProbe.ok ? c.json(body, 200) : c.json(body, 503);
   });
 }

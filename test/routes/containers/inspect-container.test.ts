@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DockerHost } from "../../../src/docker/docker-host.js";
 import { testApp } from "../../support/app.js";
 import { readJson } from "../../support/http.js";
 import {
@@ -13,9 +12,10 @@ import {
 } from "../../support/rig.js";
 
 describe("inspect with a malformed container id", () => {
-  // The socket does not exist: if a request reached it, the answer would be 503, not 400.
-  const app = testApp({
-    hosts: [new DockerHost({ id: "local", socketPath: "/nonexistent/docker.sock", callTimeoutMs: 1_000 })],
+  // Nothing listens on port 1: if a request reached the host, the answer would be 503, not 400.
+  let app: Awaited<ReturnType<typeof testApp>>;
+  beforeAll(async () => {
+    app = await testApp({ hosts: [{ id: "local", url: "tcp://127.0.0.1:1", insecure: true }] });
   });
 
   it.each([
@@ -47,11 +47,11 @@ describe("inspect with a malformed container id", () => {
 describeWithRig("inspect a container on a rig daemon", () => {
   const label = testLabel();
   const hosts = ["rig1", "rig2"];
-  let app: ReturnType<typeof testApp>;
+  let app: Awaited<ReturnType<typeof testApp>>;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    app = testApp({ hosts: hosts.map((name) => rigHost(name)) });
+    app = await testApp({ hosts: hosts.map((name) => rigHost(name)) });
     for (const name of hosts) {
       const docker = rigDocker(name);
       await ensureImage(docker, rig().images.busybox);

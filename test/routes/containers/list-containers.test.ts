@@ -15,7 +15,7 @@ import {
 describeWithRig("list containers on rig daemons", () => {
   const label = testLabel();
   const hosts = ["rig1", "rig2"];
-  let app: ReturnType<typeof testApp>;
+  let app: Awaited<ReturnType<typeof testApp>>;
 
   async function list(host: string, query: string): Promise<ContainerSummary[]> {
     const res = await app.request(`/v1/hosts/${host}/containers?${query}`);
@@ -24,7 +24,7 @@ describeWithRig("list containers on rig daemons", () => {
   }
 
   beforeAll(async () => {
-    app = testApp({ hosts: hosts.map((name) => rigHost(name)) });
+    app = await testApp({ hosts: hosts.map((name) => rigHost(name)) });
     for (const name of hosts) {
       const docker = rigDocker(name);
       await ensureImage(docker, rig().images.busybox);
