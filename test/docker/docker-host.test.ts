@@ -3,7 +3,7 @@ import { createApp } from "../../src/app.js";
 import { testApp, testServices } from "../support/app.js";
 import { type FaultSocket, silentSocket } from "../support/fault-sockets.js";
 import { readJson } from "../support/http.js";
-import { describeWithRig, rigCommand, rigHost } from "../support/rig.js";
+import { describeWithRig, rigCommand, rigHost, withDaemonLock } from "../support/rig.js";
 
 async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
@@ -102,22 +102,28 @@ describeWithRig("a daemon that stops and comes back", () => {
       registry: { failureThreshold: 1, retryIntervalMs: 60_000 },
     });
     const app = createApp(services);
-    expect((await app.request("/v1/hosts/rig3/containers")).status).toBe(200);
+    await withDaemonLock("rig3", async () => {
+      expect((await app.request("/v1/hosts/rig3/containers")).status).toBe(200);
 
-    await rigCommand("stop", "rig3");
-    try {
-      const { value: res, ms } = await timed(() => app.request("/v1/hosts/rig3/containers"));
-      expect(res.status).toBe(503);
-      expect((await readJson(res)).code).toBe("host_unavailable");
-      expect(ms).toBeLessThan(2_000);
-      expect((await services.hosts.health("rig3")).down).toBe(true);
-    } finally {
-      await rigCommand("start", "rig3");
-    }
-    // Still marked down: calls fail fast until a probe finds the daemon again, without restarting portcall.
-    expect((await app.request("/v1/hosts/rig3/containers")).status).toBe(503);
-    await services.hosts.probeAll();
-    expect(await services.hosts.health("rig3")).toMatchObject({ reachable: true, down: false, error: null });
-    expect((await app.request("/v1/hosts/rig3/containers")).status).toBe(200);
+      await rigCommand("stop", "rig3");
+      try {
+        const { value: res, ms } = await timed(() => app.request("/v1/hosts/rig3/containers"));
+        expect(res.status).toBe(503);
+        expect((await readJson(res)).code).toBe("host_unavailable");
+        expect(ms).toBeLessThan(2_000);
+        expect((await services.hosts.health("rig3")).down).toBe(true);
+      } finally {
+        await rigCommand("start", "rig3");
+      }
+      // Still marked down: calls fail fast until a probe finds the daemon again, without restarting portcall.
+      expect((await app.request("/v1/hosts/rig3/containers")).status).toBe(503);
+      await services.hosts.probeAll();
+      expect(await services.hosts.health("rig3")).toMatchObject({
+        reachable: true,
+        down: false,
+        error: null,
+      });
+      expect((await app.request("/v1/hosts/rig3/containers")).status).toBe(200);
+    });
   });
 });

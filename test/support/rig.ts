@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
 import { describe, inject } from "vitest";
@@ -72,4 +74,26 @@ export function testLabel(): { key: string; value: string; filter: string } {
 export async function removeLabelled(docker: Dockerode, filter: string): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [filter] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+}
+
+/**
+ * Runs `work` while no other test file stops, pauses or restarts the same daemon: files run in parallel,
+ * and a test that takes a daemon down must not pull it from under another one. The lock is a directory,
+ * since mkdir is atomic; the rig's teardown removes any left behind.
+ */
+export async function withDaemonLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const lock = join(rig().rigDir, `test-lock-${name}`);
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
