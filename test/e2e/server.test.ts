@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readJson } from "../support/http.js";
 import {
@@ -15,31 +14,7 @@ import {
   rigDocker,
   testLabel,
 } from "../support/rig.js";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-
-/** Starts the real server process the way `npm start` does, on a free port, and resolves its base URL. */
-async function startServer(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; log: string[] }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, PORTCALL_PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const log: string[] = [];
-  child.stderr?.on("data", (chunk) => log.push(String(chunk)));
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${log.join("")}`)));
-    lines.on("line", (line) => {
-      log.push(line);
-      const entry = JSON.parse(line) as { message: string; url?: string };
-      if (entry.message === "listening" && entry.url) resolveUrl(entry.url);
-    });
-  });
-  return { child, url, log };
-}
+import { ROOT, startServer } from "../support/server.js";
 
 describeWithRig("the server process", () => {
   const label = testLabel();
