@@ -16,6 +16,30 @@ export type RigState = {
   daemons: Record<string, RigDaemon>;
   registry: { address: string };
   authRegistry: { address: string; username: string; password: string };
+  /** rig2 also listens on TCP with mutual TLS; paths of the PEM files. */
+  tls: {
+    daemon: string;
+    address: string;
+    url: string;
+    ca: string;
+    cert: string;
+    key: string;
+    serverCert: string;
+    rogueCa: string;
+    rogueCert: string;
+    rogueKey: string;
+  };
+  /** A private sshd on loopback whose sessions reach rig3; paths of the key files. */
+  ssh: {
+    daemon: string;
+    address: string;
+    url: string;
+    user: string;
+    privateKey: string;
+    publicKey: string;
+    hostPublicKey: string;
+    hostKeyFingerprint: string;
+  };
   images: { busybox: string; busybox1: string; busyboxAuth: string; busyboxDigest: string };
 };
 
