@@ -8,7 +8,8 @@ import { join } from "node:path";
  * and never answers. It speaks nothing of HTTP or Docker.
  */
 export type FaultSocket = {
-  path: string;
+  /** Where to reach it, as a host URL: `unix:///…/docker.sock` or `tcp://127.0.0.1:PORT`. */
+  url: string;
   /** Connections ever accepted. */
   connections: () => number;
   /** Connections still open now. */
@@ -16,7 +17,7 @@ export type FaultSocket = {
   close: () => Promise<void>;
 };
 
-async function listen(onConnection: (socket: Socket) => void): Promise<FaultSocket> {
+async function listen(kind: "unix" | "tcp", onConnection: (socket: Socket) => void): Promise<FaultSocket> {
   const dir = await mkdtemp(join(tmpdir(), "portcall-fault-"));
   const path = join(dir, "docker.sock");
   const sockets = new Set<Socket>();
@@ -28,9 +29,15 @@ async function listen(onConnection: (socket: Socket) => void): Promise<FaultSock
     socket.on("error", () => {});
     onConnection(socket);
   });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
+  await new Promise<void>((resolve) =>
+    kind === "unix" ? server.listen(path, resolve) : server.listen(0, "127.0.0.1", resolve),
+  );
+  const address = server.address();
   return {
-    path,
+    url:
+      kind === "unix" || typeof address !== "object" || !address
+        ? `unix://${path}`
+        : `tcp://127.0.0.1:${address.port}`,
     connections: () => connections,
     open: () => sockets.size,
     close: async () => {
@@ -41,6 +48,7 @@ async function listen(onConnection: (socket: Socket) => void): Promise<FaultSock
   };
 }
 
-export function silentSocket(): Promise<FaultSocket> {
-  return listen((socket) => socket.resume());
+/** Accepts connections on a unix socket (default) or a loopback TCP port, and never answers. */
+export function silentSocket(kind: "unix" | "tcp" = "unix"): Promise<FaultSocket> {
+  return listen(kind, (socket) => socket.resume());
 }

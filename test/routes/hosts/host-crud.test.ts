@@ -39,7 +39,7 @@ describe("registering hosts", () => {
       id: "edge-1",
       name: "Edge one",
       labels: { env: "prod" },
-      url: `unix://${socket.path}`,
+      url: socket.url,
     });
     expect(res.status).toBe(201);
     expect(res.headers.get("location")).toBe("/v1/hosts/edge-1");
@@ -47,7 +47,7 @@ describe("registering hosts", () => {
       id: "edge-1",
       name: "Edge one",
       labels: { env: "prod" },
-      url: `unix://${socket.path}`,
+      url: socket.url,
       transport: "unix",
       tls: null,
       ssh: null,
@@ -59,7 +59,7 @@ describe("registering hosts", () => {
 
   it("lists, reads, relabels and removes a host", async () => {
     const app = await testApp();
-    await post(app, { id: "b-host", url: `unix://${socket.path}` });
+    await post(app, { id: "b-host", url: socket.url });
     await post(app, { id: "a-host", url: "tcp://127.0.0.1:2375", insecure: true });
 
     const list = await readJson(await app.request("/v1/hosts"));
@@ -82,7 +82,7 @@ describe("registering hosts", () => {
 
   it("answers 409 host_exists for an id that is taken", async () => {
     const app = await testApp();
-    await post(app, { id: "dup", url: `unix://${socket.path}` });
+    await post(app, { id: "dup", url: socket.url });
     const res = await post(app, { id: "dup", url: "tcp://127.0.0.1:2375", insecure: true });
     expect(res.status).toBe(409);
     expect((await readJson(res)).code).toBe("host_exists");
@@ -157,10 +157,10 @@ describe("registering hosts", () => {
 
   it("keeps a host unchanged when an update is invalid", async () => {
     const app = await testApp();
-    await post(app, { id: "keep", url: `unix://${socket.path}` });
+    await post(app, { id: "keep", url: socket.url });
     const res = await patch(app, "keep", { url: "tcp://192.0.2.1:2375", insecure: true });
     expect(res.status).toBe(400);
-    expect((await readJson(await app.request("/v1/hosts/keep"))).url).toBe(`unix://${socket.path}`);
+    expect((await readJson(await app.request("/v1/hosts/keep"))).url).toBe(socket.url);
   });
 });
 
