@@ -196,7 +196,8 @@ export class DockerHost {
       this.succeeded({});
       return result;
     } catch (error) {
-      this.failed(error, { force: false });
+      // A client that went away says nothing about the host.
+      if (!options.signal?.aborted) this.failed(error, { force: false });
       throw error;
     }
   }
@@ -234,7 +235,7 @@ export class DockerHost {
     };
   }
 
-  /** Only transport failures count against the host; a 404 or a client that left says nothing about it. */
+  /** Only transport failures count against the host; a 404 says nothing about it. */
   private failed(error: unknown, { force }: { force: boolean }): void {
     const apiError = error instanceof ApiError ? error : undefined;
     if (!force && !(apiError && TRANSPORT_FAILURES.has(apiError.code))) return;
