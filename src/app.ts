@@ -1,10 +1,14 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import { auditTrail } from "./audit/audit-trail.js";
 import type { AppEnv, Services } from "./env.js";
 import { onError, onNotFound } from "./errors/problem.js";
 import { validationHook } from "./errors/validation.js";
 import { accessLog } from "./middleware/access-log.js";
 import { buildOpenApiDocument } from "./openapi/document.js";
+import { BEARER_SCHEME } from "./openapi/operation.js";
+import { registerListAudit } from "./routes/audit/list-audit.js";
+import { registerJwks } from "./routes/auth/jwks.js";
 import { registerInspectContainer } from "./routes/containers/inspect-container.js";
 import { registerListContainers } from "./routes/containers/list-containers.js";
 import { registerHealthz } from "./routes/health/healthz.js";
@@ -15,6 +19,9 @@ import { registerGetHost } from "./routes/hosts/get-host.js";
 import { registerGetHostInfo } from "./routes/hosts/get-host-info.js";
 import { registerListHosts } from "./routes/hosts/list-hosts.js";
 import { registerUpdateHost } from "./routes/hosts/update-host.js";
+import { registerCreateToken } from "./routes/tokens/create-token.js";
+import { registerListTokens } from "./routes/tokens/list-tokens.js";
+import { registerRevokeToken } from "./routes/tokens/revoke-token.js";
 
 /** Builds the whole HTTP API around its services. Pure: no I/O happens until a request arrives. */
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
@@ -26,11 +33,13 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     await next();
   });
   app.use(accessLog);
+  app.use(auditTrail);
   app.onError(onError);
   app.notFound(onNotFound);
 
   registerHealthz(app);
   registerReadyz(app);
+  registerJwks(app);
   registerCreateHost(app);
   registerListHosts(app);
   registerGetHost(app);
@@ -39,6 +48,18 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerGetHostInfo(app);
   registerListContainers(app);
   registerInspectContainer(app);
+  registerCreateToken(app);
+  registerListTokens(app);
+  registerRevokeToken(app);
+  registerListAudit(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "A portcall token (`portcall token create`, POST /v1/tokens) or a token of the configured OIDC issuer.",
+  });
 
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get("/openapi.json", (c) => {

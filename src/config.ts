@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseDuration } from "./auth/duration.js";
 
 const port = z.coerce
   .number({ error: "must be a number" })
@@ -15,31 +16,48 @@ const milliseconds = (fallback: number) =>
     .positive("must be greater than 0")
     .default(fallback);
 
-const ConfigSchema = z.object({
-  PORTCALL_PORT: port.default(8080),
-  PORTCALL_HOST: z
-    .string()
-    .refine((value) => value === "localhost" || isIP(value) !== 0, "must be an IP address or localhost")
-    .default("127.0.0.1"),
-  PORTCALL_DATA_DIR: z.string().min(1, "must not be empty").default("./data"),
-  // A plain Docker call (inspect, list) that takes longer than this is answered 504 host_timeout.
-  PORTCALL_DOCKER_TIMEOUT_MS: milliseconds(10_000),
-  // How long SIGTERM waits for in-flight requests before it cuts them off.
-  PORTCALL_SHUTDOWN_GRACE_MS: milliseconds(10_000),
-  // Health probes of every host: how often, how long one may take, and after how many failures in a row
-  // calls stop waiting on a host and fail fast until it answers again.
-  PORTCALL_PROBE_INTERVAL_MS: milliseconds(15_000),
-  PORTCALL_PROBE_TIMEOUT_MS: milliseconds(2_000),
-  PORTCALL_HOST_FAILURE_THRESHOLD: z.coerce.number().int().min(1, "must be at least 1").default(3),
-  // 32 random bytes, base64url; without it a key file is created in the data folder on first start.
-  PORTCALL_SECRET_KEY: z.string().min(1).optional(),
-  PORTCALL_HOSTS_FILE: z.string().min(1).optional(),
-  PORTCALL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  DOCKER_HOST: z
-    .string()
-    .regex(/^unix:\/\/\/.+/, "only unix:///path/to/docker.sock is supported for the local host")
-    .optional(),
-});
+const ConfigSchema = z
+  .object({
+    PORTCALL_PORT: port.default(8080),
+    PORTCALL_HOST: z
+      .string()
+      .refine((value) => value === "localhost" || isIP(value) !== 0, "must be an IP address or localhost")
+      .default("127.0.0.1"),
+    PORTCALL_DATA_DIR: z.string().min(1, "must not be empty").default("./data"),
+    // A plain Docker call (inspect, list) that takes longer than this is answered 504 host_timeout.
+    PORTCALL_DOCKER_TIMEOUT_MS: milliseconds(10_000),
+    // How long SIGTERM waits for in-flight requests before it cuts them off.
+    PORTCALL_SHUTDOWN_GRACE_MS: milliseconds(10_000),
+    // Health probes of every host: how often, how long one may take, and after how many failures in a row
+    // calls stop waiting on a host and fail fast until it answers again.
+    PORTCALL_PROBE_INTERVAL_MS: milliseconds(15_000),
+    PORTCALL_PROBE_TIMEOUT_MS: milliseconds(2_000),
+    PORTCALL_HOST_FAILURE_THRESHOLD: z.coerce.number().int().min(1, "must be at least 1").default(3),
+    // 32 random bytes, base64url; without it a key file is created in the data folder on first start.
+    PORTCALL_SECRET_KEY: z.string().min(1).optional(),
+    PORTCALL_HOSTS_FILE: z.string().min(1).optional(),
+    PORTCALL_TOKEN_ISSUER: z.string().min(1).default("portcall"),
+    PORTCALL_TOKEN_AUDIENCE: z.string().min(1).default("portcall"),
+    PORTCALL_TOKEN_MAX_TTL: z
+      .string()
+      .refine((value) => parseDuration(value) !== undefined, "must be a duration like 90d, 12h or 3600")
+      .default("90d"),
+    PORTCALL_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    PORTCALL_OIDC_ISSUER: z.url("must be the issuer's URL").optional(),
+    PORTCALL_OIDC_AUDIENCE: z.string().min(1).optional(),
+    PORTCALL_OIDC_JWKS_URL: z.url("must be a URL").optional(),
+    PORTCALL_OIDC_HOSTS_CLAIM: z.string().min(1).default("portcall_hosts"),
+    PORTCALL_OIDC_SCOPE_CLAIM: z.string().min(1).default("scope"),
+    PORTCALL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    DOCKER_HOST: z
+      .string()
+      .regex(/^unix:\/\/\/.+/, "only unix:///path/to/docker.sock is supported for the local host")
+      .optional(),
+  })
+  .refine((env) => !env.PORTCALL_OIDC_ISSUER || env.PORTCALL_OIDC_AUDIENCE, {
+    path: ["PORTCALL_OIDC_AUDIENCE"],
+    message: "is required when PORTCALL_OIDC_ISSUER is set",
+  });
 
 export type Config = {
   port: number;
@@ -52,6 +70,19 @@ export type Config = {
   hostFailureThreshold: number;
   secretKey: string | undefined;
   hostsFile: string | undefined;
+  tokenIssuer: string;
+  tokenAudience: string;
+  tokenMaxTtlSeconds: number;
+  signingKeyFile: string | undefined;
+  oidc:
+    | {
+        issuer: string;
+        audience: string;
+        jwksUrl: string | undefined;
+        hostsClaim: string;
+        scopeClaim: string;
+      }
+    | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   localDockerSocket: string;
   /** True when DOCKER_HOST named the local socket: it is registered on first start even if it is down. */
@@ -84,6 +115,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hostFailureThreshold: value.PORTCALL_HOST_FAILURE_THRESHOLD,
     secretKey: value.PORTCALL_SECRET_KEY,
     hostsFile: value.PORTCALL_HOSTS_FILE ? resolve(value.PORTCALL_HOSTS_FILE) : undefined,
+    tokenIssuer: value.PORTCALL_TOKEN_ISSUER,
+    tokenAudience: value.PORTCALL_TOKEN_AUDIENCE,
+    tokenMaxTtlSeconds: parseDuration(value.PORTCALL_TOKEN_MAX_TTL) ?? 0,
+    signingKeyFile: value.PORTCALL_SIGNING_KEY_FILE ? resolve(value.PORTCALL_SIGNING_KEY_FILE) : undefined,
+    oidc:
+      value.PORTCALL_OIDC_ISSUER && value.PORTCALL_OIDC_AUDIENCE
+        ? {
+            issuer: value.PORTCALL_OIDC_ISSUER,
+            audience: value.PORTCALL_OIDC_AUDIENCE,
+            jwksUrl: value.PORTCALL_OIDC_JWKS_URL,
+            hostsClaim: value.PORTCALL_OIDC_HOSTS_CLAIM,
+            scopeClaim: value.PORTCALL_OIDC_SCOPE_CLAIM,
+          }
+        : undefined,
     logLevel: value.PORTCALL_LOG_LEVEL,
     localDockerSocket: value.DOCKER_HOST ? value.DOCKER_HOST.slice("unix://".length) : "/var/run/docker.sock",
     localDockerSocketExplicit: value.DOCKER_HOST !== undefined,

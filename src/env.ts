@@ -1,4 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AuditLog } from "./audit/audit-log.js";
+import type { Principal } from "./auth/principal.js";
+import type { TokenService } from "./auth/token-service.js";
 import type { HostRegistry } from "./hosts/host-registry.js";
 import type { Logger } from "./logging/logger.js";
 import type { Store } from "./store/database.js";
@@ -8,12 +11,22 @@ export type Services = {
   hosts: HostRegistry;
   logger: Logger;
   store: Store;
+  tokens: TokenService;
+  audit: AuditLog;
 };
+
+/** What the operation's own middleware learnt about the request, for the audit trail. */
+export type AuditContext = { operationId: string; host: string | null; target: string | null };
 
 export type AppEnv = {
   Variables: {
     requestId: string;
     services: Services;
+    /** Set by `authenticate` on every protected operation; absent on public routes. */
+    principal?: Principal;
+    audit?: AuditContext;
+    /** The error code of a failed request, for the audit trail. */
+    problem?: { code: string; detail: string };
   };
 };
 

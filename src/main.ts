@@ -1,64 +1,10 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import { createApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { HostsFileError } from "./hosts/hosts-file.js";
-import { createLogger } from "./logging/logger.js";
-import { SecretKeyError } from "./secrets/secret-box.js";
-import { createServices } from "./services.js";
-import { StoreError } from "./store/database.js";
+// `npm start`: the server, as `portcall serve`.
+import { loadConfig } from "./config.js";
+import { runServer } from "./server.js";
+import { exitWithError } from "./startup-errors.js";
 
-// Start-up failures a person can fix from the message alone; anything else prints its stack.
-const EXPLAINED = [ConfigError, StoreError, SecretKeyError, HostsFileError];
-
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const services = await createServices(config, logger);
-  services.hosts.startProbing(config.probeIntervalMs);
-  const app = createApp(services);
-
-  const server = serve(
-    { fetch: app.fetch, port: config.port, hostname: config.host },
-    (info: AddressInfo) => {
-      logger.info("listening", {
-        url: `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`,
-        port: info.port,
-        hosts: services.hosts.list().map((host) => host.id),
-      });
-    },
-  );
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("shutting down", { signal, graceMs: config.shutdownGraceMs });
-    const finish = async () => {
-      await services.close();
-      logger.info("stopped");
-      process.exit(0);
-    };
-    // Requests still running after the grace period are cut off, Docker calls and streams with them.
-    const deadline = setTimeout(() => {
-      logger.warn("grace period over; closing remaining connections");
-      if ("closeAllConnections" in server) server.closeAllConnections();
-      void finish();
-    }, config.shutdownGraceMs);
-    deadline.unref();
-    server.close(() => {
-      clearTimeout(deadline);
-      void finish();
-    });
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+try {
+  await runServer(loadConfig());
+} catch (error) {
+  exitWithError(error, "start");
 }
-
-main().catch((error: unknown) => {
-  const explained = EXPLAINED.some((kind) => error instanceof kind);
-  const message = error instanceof Error ? (explained ? error.message : error.stack) : String(error);
-  process.stderr.write(explained ? `${message}\n` : `portcall failed to start: ${message}\n`);
-  process.exit(1);
-});

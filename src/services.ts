@@ -1,4 +1,8 @@
 import { existsSync } from "node:fs";
+import { AuditLog } from "./audit/audit-log.js";
+import { OidcVerifier } from "./auth/oidc.js";
+import { loadSigningKey } from "./auth/signing-key.js";
+import { TokenService } from "./auth/token-service.js";
 import type { Config } from "./config.js";
 import { DockerHost } from "./docker/docker-host.js";
 import type { Services } from "./env.js";
@@ -83,12 +87,22 @@ export async function createServices(
   await hosts.load();
   if (config.hostsFile) await syncHostsFile(config.hostsFile, hosts);
   await bootstrapLocalHost(config, hosts, repository, logger);
+  const signingKey = await loadSigningKey({ dataDir: config.dataDir, keyFile: config.signingKeyFile });
+  const tokens = new TokenService(
+    store.db,
+    signingKey,
+    { issuer: config.tokenIssuer, audience: config.tokenAudience, maxTtlSeconds: config.tokenMaxTtlSeconds },
+    config.oidc ? new OidcVerifier(config.oidc) : undefined,
+  );
   return {
     hosts,
     logger,
     store,
+    tokens,
+    audit: new AuditLog(store.db, logger),
     close: async () => {
       await hosts.close();
+      await tokens.close();
       await store.close();
     },
   };

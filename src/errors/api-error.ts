@@ -4,9 +4,13 @@
  */
 export const ERRORS = {
   invalid_request: { status: 400, title: "The request is invalid" },
+  invalid_token: { status: 401, title: "Authentication required" },
+  insufficient_scope: { status: 403, title: "The token lacks the scope this operation needs" },
+  forbidden: { status: 403, title: "The token may not do this" },
   not_found: { status: 404, title: "No such route" },
   host_not_found: { status: 404, title: "No such host" },
   container_not_found: { status: 404, title: "No such container" },
+  token_not_found: { status: 404, title: "No such token" },
   host_exists: { status: 409, title: "A host with this id is already registered" },
   host_read_only: { status: 409, title: "The host is managed by the hosts file" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
@@ -29,11 +33,18 @@ export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly status: ErrorStatus;
   readonly errors: FieldError[] | undefined;
+  /** Extra response headers, such as the `WWW-Authenticate` challenge of a 401 or 403. */
+  readonly headers: Record<string, string> | undefined;
 
-  constructor(code: ErrorCode, detail: string, options: { errors?: FieldError[]; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: { errors?: FieldError[]; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
     super(detail, { cause: options.cause });
     this.code = code;
     this.status = ERRORS[code].status;
     this.errors = options.errors;
+    this.headers = options.headers;
   }
 }

@@ -60,7 +60,11 @@ export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
     requestId: c.get("requestId"),
     ...(error.errors ? { errors: error.errors } : {}),
   };
-  return c.body(JSON.stringify(body), error.status, { "Content-Type": PROBLEM_CONTENT_TYPE });
+  c.set("problem", { code: error.code, detail: error.message });
+  return c.body(JSON.stringify(body), error.status, {
+    ...error.headers,
+    "Content-Type": PROBLEM_CONTENT_TYPE,
+  });
 }
 
 /** Hono's own exceptions (malformed JSON, wrong content type) keep their status under one of our codes. */

@@ -51,6 +51,10 @@ export class HostRegistry {
     return [...this.records.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  find(id: string): HostRecord | undefined {
+    return this.records.get(id);
+  }
+
   record(id: string): HostRecord {
     const record = this.records.get(id);
     if (!record) throw new ApiError("host_not_found", `Host "${id}" is not registered.`);

@@ -20,6 +20,11 @@ export function buildOpenApiDocument(app: App) {
       { name: "Health", description: "Probes for orchestrators and load balancers." },
       { name: "Hosts", description: "The registry of Docker hosts portcall can reach." },
       { name: "Containers", description: "Containers on one registered Docker host." },
+      {
+        name: "Tokens",
+        description: "Bearer tokens: minting narrower ones, listing, revoking, and the public keys.",
+      },
+      { name: "Audit", description: "Who did what, where, and every refusal." },
     ],
   });
 }

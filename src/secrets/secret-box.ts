@@ -1,14 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
-import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CompactEncrypt, compactDecrypt } from "jose";
+import { readOrCreateKeyFile } from "./key-file.js";
+import { SecretKeyError } from "./secret-key-error.js";
 
 const KEY_BYTES = 32;
 const KEY_FILE = "secret.key";
 
-export class SecretKeyError extends Error {
-  override readonly name = "SecretKeyError";
-}
+export { SecretKeyError };
 
 function decodeKey(text: string, origin: string): Uint8Array {
   const key = Buffer.from(text.trim(), "base64url");
@@ -22,17 +21,8 @@ function decodeKey(text: string, origin: string): Uint8Array {
 
 async function keyFromFile(dataDir: string): Promise<Uint8Array> {
   const path = join(dataDir, KEY_FILE);
-  try {
-    // `wx` fails if the file exists, so two processes starting at once never overwrite each other's key.
-    await writeFile(path, `${randomBytes(KEY_BYTES).toString("base64url")}\n`, { flag: "wx", mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
-  const { mode } = await stat(path);
-  if ((mode & 0o077) !== 0) {
-    throw new SecretKeyError(`${path} must be readable by its owner only (chmod 600 ${path})`);
-  }
-  return decodeKey(await readFile(path, "utf8"), path);
+  const text = await readOrCreateKeyFile(path, () => `${randomBytes(KEY_BYTES).toString("base64url")}\n`);
+  return decodeKey(text, path);
 }
 
 /**

@@ -4,6 +4,8 @@ import type { Generated } from "kysely";
 export type StoreSchema = {
   meta: MetaTable;
   hosts: HostsTable;
+  tokens: TokensTable;
+  audit: AuditTable;
 };
 
 export type MetaTable = {
@@ -25,4 +27,38 @@ export type HostsTable = {
   created_at: string;
   updated_at: string;
   version: Generated<number>;
+};
+
+export type TokensTable = {
+  /** The token's `jti`. */
+  id: string;
+  name: string;
+  subject: string;
+  /** Space-separated scopes. */
+  scope: string;
+  /** JSON array of host grants. */
+  hosts: string;
+  /** JSON object of policy grants. */
+  policy: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+};
+
+export type AuditTable = {
+  id: Generated<number>;
+  time: string;
+  request_id: string;
+  subject: string | null;
+  token_id: string | null;
+  operation_id: string | null;
+  method: string;
+  path: string;
+  host: string | null;
+  target: string | null;
+  status: number;
+  outcome: "allowed" | "denied" | "failed";
+  reason: string | null;
 };

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import { testApp, testServices } from "../support/app.js";
+import { appOver, testApp, testServices } from "../support/app.js";
 import { type FaultSocket, silentSocket } from "../support/fault-sockets.js";
 import { readJson } from "../support/http.js";
 import { describeWithRig, rigCommand, rigHost, withDaemonLock } from "../support/rig.js";
@@ -69,7 +68,7 @@ describe("a host that cannot answer", () => {
       hosts: [{ id: "stuck", url: silent.url }],
       registry: { callTimeoutMs: 200, failureThreshold: 2, retryIntervalMs: 60_000 },
     });
-    const app = createApp(services);
+    const app = await appOver(services);
     for (let attempt = 0; attempt < 2; attempt++) {
       expect((await app.request("/v1/hosts/stuck/containers")).status).toBe(504);
     }
@@ -108,7 +107,7 @@ describeWithRig("a daemon that stops and comes back", () => {
       hosts: [rigHost("rig3")],
       registry: { failureThreshold: 1, retryIntervalMs: 60_000 },
     });
-    const app = createApp(services);
+    const app = await appOver(services);
     await withDaemonLock("rig3", async () => {
       expect((await app.request("/v1/hosts/rig3/containers")).status).toBe(200);
 

@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
-import { testServices } from "../support/app.js";
+import { appOver, testServices } from "../support/app.js";
 import { readJson } from "../support/http.js";
 import { describeWithRig, ensureImage, removeLabelled, rig, rigDocker, testLabel } from "../support/rig.js";
 import { read, transportHosts } from "../support/transports.js";
@@ -37,7 +36,7 @@ describeWithRig("reaching daemons over unix socket, mutual TLS and SSH", () => {
 
   it("lists each daemon's containers through the same route, whatever the transport", async () => {
     const services = await testServices({ hosts: Object.values(hosts) });
-    const app = createApp(services);
+    const app = await appOver(services);
     for (const [transport, host] of Object.entries(hosts)) {
       const res = await app.request(`/v1/hosts/${host.id}/containers?all=true&label=${label.filter}`);
       expect(res.status, transport).toBe(200);
@@ -79,7 +78,7 @@ describeWithRig("reaching daemons over unix socket, mutual TLS and SSH", () => {
         },
       ],
     });
-    const res = await createApp(services).request("/v1/hosts/rogue/containers");
+    const res = await (await appOver(services)).request("/v1/hosts/rogue/containers");
     expect(res.status).toBe(503);
     const problem = await readJson(res);
     expect(problem.code).toBe("host_unavailable");
@@ -98,7 +97,7 @@ describeWithRig("reaching daemons over unix socket, mutual TLS and SSH", () => {
         },
       ],
     });
-    const res = await createApp(services).request("/v1/hosts/untrusted/containers");
+    const res = await (await appOver(services)).request("/v1/hosts/untrusted/containers");
     expect(res.status).toBe(503);
     expect((await readJson(res)).detail).toMatch(/the TLS handshake failed \(\w+/);
     await services.hosts.close();
@@ -118,7 +117,7 @@ describeWithRig("reaching daemons over unix socket, mutual TLS and SSH", () => {
         },
       ],
     });
-    const res = await createApp(services).request("/v1/hosts/spoofed/containers");
+    const res = await (await appOver(services)).request("/v1/hosts/spoofed/containers");
     expect(res.status).toBe(503);
     expect((await readJson(res)).detail).toContain(`presented key ${ssh.hostKeyFingerprint}`);
     await services.hosts.close();
@@ -138,7 +137,7 @@ describeWithRig("reaching daemons over unix socket, mutual TLS and SSH", () => {
           },
         ],
       });
-      const res = await createApp(services).request("/v1/hosts/stranger/containers");
+      const res = await (await appOver(services)).request("/v1/hosts/stranger/containers");
       expect(res.status).toBe(503);
       expect((await readJson(res)).detail).toMatch(/ssh: .*authentication/i);
       await services.hosts.close();

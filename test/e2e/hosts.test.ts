@@ -42,7 +42,7 @@ describeWithRig("hosts across server restarts and daemon outages", () => {
 
   it("still has a host registered just before portcall was killed with SIGKILL", async () => {
     const first = await start();
-    const created = await fetch(`${first.url}/v1/hosts`, {
+    const created = await first.api(`/v1/hosts`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ id: "durable", url: rig().daemons.rig2?.dockerHost }),
@@ -51,7 +51,7 @@ describeWithRig("hosts across server restarts and daemon outages", () => {
     first.child.kill("SIGKILL");
 
     const second = await start();
-    const res = await fetch(`${second.url}/v1/hosts/durable`);
+    const res = await second.api(`/v1/hosts/durable`);
     expect(res.status).toBe(200);
     expect((await readJson(res)).url).toBe(rig().daemons.rig2?.dockerHost);
   });
@@ -59,13 +59,13 @@ describeWithRig("hosts across server restarts and daemon outages", () => {
   it("shows every host's status within one probe interval, and a stopped daemon as unreachable with a reason", async () => {
     const server = await start({ PORTCALL_PROBE_INTERVAL_MS: "300", PORTCALL_PROBE_TIMEOUT_MS: "500" });
     for (const name of ["rig1", "rig3"]) {
-      await fetch(`${server.url}/v1/hosts`, {
+      await server.api(`/v1/hosts`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ id: name, url: rig().daemons[name]?.dockerHost }),
       });
     }
-    const hosts = async (): Promise<Json[]> => (await readJson(await fetch(`${server.url}/v1/hosts`))).items;
+    const hosts = async (): Promise<Json[]> => (await readJson(await server.api(`/v1/hosts`))).items;
     const probed = await eventually(hosts, (items) => items.every((h) => h.status.reachable === true), 1_000);
     expect(probed.map((h) => [h.id, h.status.reachable])).toEqual([
       ["rig1", true],

@@ -20,7 +20,7 @@ describeWithRig("private keys given to portcall", () => {
   const responses: string[] = [];
 
   const call = async (path: string, init?: RequestInit) => {
-    const res = await fetch(`${server.url}${path}`, init);
+    const res = await server.api(`${path}`, init);
     const text = await res.text();
     responses.push(text);
     return { status: res.status, text };

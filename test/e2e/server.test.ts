@@ -46,14 +46,14 @@ describeWithRig("the server process", () => {
       "sleep",
       "300",
     );
-    const res = await fetch(`${server.url}/v1/hosts/local/containers?label=${label.filter}`);
+    const res = await server.api(`/v1/hosts/local/containers?label=${label.filter}`);
     expect(res.status).toBe(200);
     const { items } = await readJson(res);
     expect(items).toEqual([expect.objectContaining({ id, state: "running", image: rig().images.busybox })]);
   });
 
   it("is ready once the store and the local host were probed", async () => {
-    const res = await fetch(`${server.url}/readyz`);
+    const res = await server.api(`/readyz`);
     expect(res.status).toBe(200);
     const body = await readJson(res);
     expect(body.store.ok).toBe(true);
@@ -77,9 +77,9 @@ describeWithRig("shutting down", () => {
     // Pausing the real daemon keeps the request in flight for as long as the test needs.
     const dockerd = Number((await readFile(rig2.pidfile, "utf8")).trim());
     try {
-      await fetch(`${server.url}/v1/hosts/local/containers`);
+      await server.api(`/v1/hosts/local/containers`);
       process.kill(dockerd, "SIGSTOP");
-      const inFlight = fetch(`${server.url}/v1/hosts/local/containers`);
+      const inFlight = server.api(`/v1/hosts/local/containers`);
       await new Promise((r) => setTimeout(r, 200));
       const exited = once(server.child, "exit");
       server.child.kill("SIGTERM");

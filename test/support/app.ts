@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createApp } from "../../src/app.js";
+import { AuditLog } from "../../src/audit/audit-log.js";
+import type { OidcVerifier } from "../../src/auth/oidc.js";
+import type { Scope } from "../../src/auth/scopes.js";
+import { generateSigningKey } from "../../src/auth/signing-key.js";
+import { TokenService, type TokenServiceOptions } from "../../src/auth/token-service.js";
 import type { Services } from "../../src/env.js";
 import { HostRegistry, type HostRegistryOptions } from "../../src/hosts/host-registry.js";
 import { HostRepository } from "../../src/hosts/host-repository.js";
@@ -13,9 +18,17 @@ export type TestAppOptions = {
   hosts?: HostCreate[];
   logger?: Logger;
   registry?: Partial<HostRegistryOptions>;
+  tokens?: Partial<TokenServiceOptions>;
+  oidc?: OidcVerifier;
 };
 
-/** Real services over an in-memory store and a throwaway secret key. */
+export const TEST_TOKEN_OPTIONS: TokenServiceOptions = {
+  issuer: "portcall",
+  audience: "portcall",
+  maxTtlSeconds: 90 * 86_400,
+};
+
+/** Real services over an in-memory store, a throwaway secret key and a throwaway signing key. */
 export async function testServices(options: TestAppOptions = {}): Promise<Services> {
   const store = await openStore(":memory:");
   const logger = options.logger ?? silentLogger;
@@ -32,10 +45,42 @@ export async function testServices(options: TestAppOptions = {}): Promise<Servic
     logger,
   );
   for (const host of options.hosts ?? []) await hosts.create(host);
-  return { hosts, logger, store };
+  const tokens = new TokenService(
+    store.db,
+    await generateSigningKey(),
+    { ...TEST_TOKEN_OPTIONS, ...options.tokens },
+    options.oidc,
+  );
+  return { hosts, logger, store, tokens, audit: new AuditLog(store.db, logger) };
 }
 
-/** The real app, in process; call it with `app.request()`. */
-export async function testApp(options: TestAppOptions = {}) {
-  return createApp(await testServices(options));
+export type TestApp = {
+  /** `app.request`, with an admin token unless the request carries its own Authorization header. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  services: Services;
+  adminToken: string;
+  /** Mints a token for the given scopes and host grants, as the CLI would. */
+  token(scopes: Scope[], hosts?: string[]): Promise<string>;
+};
+
+/** The real app, in process, over real services; requests go through `app.request()`. */
+export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
+  return appOver(await testServices(options));
+}
+
+export async function appOver(services: Services): Promise<TestApp> {
+  const app = createApp(services);
+  const token = async (scopes: Scope[], hosts: string[] = ["*"]) =>
+    (await services.tokens.mint("cli", { name: "test", scopes, hosts, ttlSeconds: 3600 })).token;
+  const adminToken = await token(["admin"]);
+  return {
+    services,
+    adminToken,
+    token,
+    request: async (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      if (!headers.has("Authorization")) headers.set("Authorization", `Bearer ${adminToken}`);
+      return app.request(path, { ...init, headers });
+    },
+  };
 }

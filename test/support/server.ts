@@ -1,13 +1,38 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { promisify } from "node:util";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
-export type RunningServer = { child: ChildProcess; url: string; log: string[] };
+export type RunningServer = {
+  child: ChildProcess;
+  url: string;
+  log: string[];
+  /** An admin token made with the CLI in the server's data folder. */
+  token: string;
+  /** fetch against the server, with the admin token unless the request carries its own Authorization. */
+  api(path: string, init?: RequestInit): Promise<Response>;
+};
+
+const run = promisify(execFile);
+
+/** `portcall token create` against a data folder, as an operator makes the first admin token. */
+export async function cliToken(env: Record<string, string>, ...args: string[]): Promise<string> {
+  const { stdout } = await run(
+    process.execPath,
+    ["--import", "tsx", "src/cli.ts", "token", "create", ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    },
+  );
+  return stdout.trim();
+}
 
 /** Starts the real server process the way `npm start` does, on a free port, and resolves its base URL. */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+  const token = await cliToken(env, "--name", "e2e-admin", "--scope", "admin");
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
     env: { ...process.env, PORTCALL_PORT: "0", ...env },
@@ -24,5 +49,10 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       if (entry.message === "listening" && entry.url) resolveUrl(entry.url);
     });
   });
-  return { child, url, log };
+  const api = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (!headers.has("Authorization")) headers.set("Authorization", `Bearer ${token}`);
+    return fetch(`${url}${path}`, { ...init, headers });
+  };
+  return { child, url, log, token, api };
 }

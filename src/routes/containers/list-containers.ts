@@ -1,6 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { grantedClient } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
-import { HOST_CALL_ERRORS, jsonResponse, problemResponses } from "../../openapi/responses.js";
+import { operation } from "../../openapi/operation.js";
+import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
 import { ContainerListSchema, ContainerStateSchema } from "../../schemas/container.js";
 import { HostParamsSchema } from "../../schemas/params.js";
 
@@ -30,19 +32,17 @@ const ListContainersQuerySchema = z.object({
   }),
 });
 
-export const listContainersRoute = createRoute({
+export const listContainersRoute = operation("containers:read", {
   method: "get",
   path: "/v1/hosts/{host}/containers",
   operationId: "listContainers",
   tags: ["Containers"],
-  // Open until authentication lands; bound to 127.0.0.1 by default meanwhile.
-  security: [],
   summary: "List containers on a host",
   description: "Running containers by default; `all=true` adds stopped ones. Never computes container sizes.",
   request: { params: HostParamsSchema, query: ListContainersQuerySchema },
+  errors: [...HOST_CALL_ERRORS],
   responses: {
     200: jsonResponse(ContainerListSchema, "The containers, newest first."),
-    ...problemResponses(...HOST_CALL_ERRORS),
   },
 });
 
@@ -50,7 +50,7 @@ export function registerListContainers(app: App): void {
   app.openapi(listContainersRoute, async (c) => {
     const { host: hostId } = c.req.valid("param");
     const { all, label, status } = c.req.valid("query");
-    const host = await c.get("services").hosts.get(hostId);
+    const host = await grantedClient(c, hostId);
     const items = await host.listContainers({ all, labels: label, status }, { signal: c.req.raw.signal });
     return c.json({ items }, 200);
   });

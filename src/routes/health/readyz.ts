@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { App } from "../../env.js";
+import { publicRoute } from "../../openapi/operation.js";
 import { jsonResponse } from "../../openapi/responses.js";
 
 const HostProbeSchema = z
@@ -19,7 +20,7 @@ const ReadinessSchema = z
   })
   .openapi("Readiness");
 
-export const readyzRoute = createRoute({
+export const readyzRoute = publicRoute({
   method: "get",
   path: "/readyz",
   operationId: "getReadiness",
@@ -29,7 +30,7 @@ export const readyzRoute = createRoute({
     "Answers once the first health probe of every registered host has finished, with each host's reachability. " +
     "An unreachable host does not make portcall unready: the other hosts still work. " +
     "Answers 503 when the store cannot be used.",
-  security: [],
+  errors: [],
   responses: {
     200: jsonResponse(ReadinessSchema, "Ready; the body reports each host's reachability."),
     503: jsonResponse(ReadinessSchema, "Not ready: the store cannot be used."),

@@ -1,15 +1,17 @@
-import { createRoute } from "@hono/zod-openapi";
+import { principalOf } from "../../auth/authenticate.js";
+import { canUseHost } from "../../auth/principal.js";
 import type { App } from "../../env.js";
-import { jsonResponse, problemResponses } from "../../openapi/responses.js";
+import { ApiError } from "../../errors/api-error.js";
+import { operation } from "../../openapi/operation.js";
+import { jsonResponse } from "../../openapi/responses.js";
 import { HostCreateSchema, HostSchema } from "../../schemas/host.js";
 import { presentHost } from "./present.js";
 
-export const createHostRoute = createRoute({
+export const createHostRoute = operation("hosts:write", {
   method: "post",
   path: "/v1/hosts",
   operationId: "createHost",
   tags: ["Hosts"],
-  security: [],
   summary: "Register a Docker host",
   description:
     "Registers a daemon reached by `unix://` socket, `tcp://` with mutual TLS, or `ssh://` with a key and a known " +
@@ -17,15 +19,22 @@ export const createHostRoute = createRoute({
     "anything is stored; private keys and passphrases are encrypted at rest and never returned. The host is not " +
     "contacted: its `status` fills in with the next probe.",
   request: { body: { content: { "application/json": { schema: HostCreateSchema } }, required: true } },
+  errors: ["invalid_request", "forbidden", "host_exists", "unsupported_media_type", "internal_error"],
   responses: {
     201: jsonResponse(HostSchema, "The host was registered."),
-    ...problemResponses("invalid_request", "host_exists", "unsupported_media_type", "internal_error"),
   },
 });
 
 export function registerCreateHost(app: App): void {
   app.openapi(createHostRoute, async (c) => {
-    const record = await c.get("services").hosts.create(c.req.valid("json"));
+    const input = c.req.valid("json");
+    if (!canUseHost(principalOf(c), { id: input.id, labels: input.labels ?? {} })) {
+      throw new ApiError(
+        "forbidden",
+        `The token's host grants do not cover a host "${input.id}" with these labels.`,
+      );
+    }
+    const record = await c.get("services").hosts.create(input);
     c.header("Location", `/v1/hosts/${record.id}`);
     return c.json(await presentHost(c, record), 201);
   });

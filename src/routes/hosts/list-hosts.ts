@@ -1,26 +1,26 @@
-import { createRoute } from "@hono/zod-openapi";
+import { grantedHosts } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
-import { jsonResponse, problemResponses } from "../../openapi/responses.js";
+import { operation } from "../../openapi/operation.js";
+import { jsonResponse } from "../../openapi/responses.js";
 import { HostListSchema } from "../../schemas/host.js";
 import { presentHost } from "./present.js";
 
-export const listHostsRoute = createRoute({
+export const listHostsRoute = operation("hosts:read", {
   method: "get",
   path: "/v1/hosts",
   operationId: "listHosts",
   tags: ["Hosts"],
-  security: [],
   summary: "List registered hosts",
   description: "Every host with its live status from the background health probe; no host is called.",
+  errors: ["internal_error"],
   responses: {
     200: jsonResponse(HostListSchema, "The hosts, by id."),
-    ...problemResponses("internal_error"),
   },
 });
 
 export function registerListHosts(app: App): void {
   app.openapi(listHostsRoute, async (c) => {
-    const records = c.get("services").hosts.list();
+    const records = grantedHosts(c);
     return c.json({ items: await Promise.all(records.map((record) => presentHost(c, record))) }, 200);
   });
 }

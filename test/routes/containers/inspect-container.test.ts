@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testApp } from "../../support/app.js";
+import { type TestApp, testApp } from "../../support/app.js";
 import { readJson } from "../../support/http.js";
 import {
   describeWithRig,
@@ -13,7 +13,7 @@ import {
 
 describe("inspect with a malformed container id", () => {
   // Nothing listens on port 1: if a request reached the host, the answer would be 503, not 400.
-  let app: Awaited<ReturnType<typeof testApp>>;
+  let app: TestApp;
   beforeAll(async () => {
     app = await testApp({ hosts: [{ id: "local", url: "tcp://127.0.0.1:1", insecure: true }] });
   });
@@ -47,7 +47,7 @@ describe("inspect with a malformed container id", () => {
 describeWithRig("inspect a container on a rig daemon", () => {
   const label = testLabel();
   const hosts = ["rig1", "rig2"];
-  let app: Awaited<ReturnType<typeof testApp>>;
+  let app: TestApp;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {

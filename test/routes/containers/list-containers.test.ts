@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ContainerSummary } from "../../../src/schemas/container.js";
-import { testApp } from "../../support/app.js";
+import { type TestApp, testApp } from "../../support/app.js";
 import { readJson } from "../../support/http.js";
 import {
   describeWithRig,
@@ -15,7 +15,7 @@ import {
 describeWithRig("list containers on rig daemons", () => {
   const label = testLabel();
   const hosts = ["rig1", "rig2"];
-  let app: Awaited<ReturnType<typeof testApp>>;
+  let app: TestApp;
 
   async function list(host: string, query: string): Promise<ContainerSummary[]> {
     const res = await app.request(`/v1/hosts/${host}/containers?${query}`);

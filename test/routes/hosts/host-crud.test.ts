@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testApp } from "../../support/app.js";
+import { type TestApp, testApp } from "../../support/app.js";
 import { type FaultSocket, silentSocket } from "../../support/fault-sockets.js";
 import { readJson } from "../../support/http.js";
 import {
@@ -11,7 +11,7 @@ import {
   testLabel,
 } from "../../support/rig.js";
 
-type App = Awaited<ReturnType<typeof testApp>>;
+type App = TestApp;
 
 const post = (app: App, body: unknown) =>
   app.request("/v1/hosts", {

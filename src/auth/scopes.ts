@@ -1,0 +1,21 @@
+/** Every scope a token can carry. `admin` implies all the others. */
+export const SCOPES = [
+  "admin",
+  "hosts:read",
+  "hosts:write",
+  "containers:read",
+  "containers:write",
+  "containers:exec",
+  "images:read",
+  "images:write",
+  "runs:create",
+  "events:read",
+  "tokens:write",
+  "audit:read",
+] as const;
+
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}

@@ -1,0 +1,53 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { calculateJwkThumbprint, type JWK } from "jose";
+import { readOrCreateKeyFile } from "../secrets/key-file.js";
+import { SecretKeyError } from "../secrets/secret-key-error.js";
+
+const KEY_FILE = "signing-key.pem";
+
+/** portcall's token signing key: Ed25519, so tokens are small and verification is fast. */
+export type SigningKey = {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** The public half as served at /.well-known/jwks.json. */
+  publicJwk: JWK;
+};
+
+async function fromPem(pem: string, origin: string): Promise<SigningKey> {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch {
+    throw new SecretKeyError(`${origin} is not a PEM private key`);
+  }
+  if (privateKey.asymmetricKeyType !== "ed25519") {
+    throw new SecretKeyError(`${origin} must be an Ed25519 key (openssl genpkey -algorithm ed25519)`);
+  }
+  const publicKey = createPublicKey(privateKey);
+  const jwk = publicKey.export({ format: "jwk" }) as JWK;
+  const kid = await calculateJwkThumbprint(jwk);
+  return { kid, privateKey, publicKey, publicJwk: { ...jwk, kid, alg: "EdDSA", use: "sig" } };
+}
+
+function newKeyPem(): string {
+  return generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+}
+
+/** A fresh key that lives in memory only (tests, throwaway servers). */
+export function generateSigningKey(): Promise<SigningKey> {
+  return fromPem(newKeyPem(), "a generated key");
+}
+
+/** PORTCALL_SIGNING_KEY_FILE when given, else `signing-key.pem` in the data folder, created on first start. */
+export async function loadSigningKey(options: {
+  dataDir: string;
+  keyFile?: string | undefined;
+}): Promise<SigningKey> {
+  if (options.keyFile) return fromPem(await readFile(options.keyFile, "utf8"), options.keyFile);
+  const path = join(options.dataDir, KEY_FILE);
+  const pem = await readOrCreateKeyFile(path, newKeyPem);
+  return fromPem(pem, path);
+}

@@ -1,0 +1,256 @@
+import { randomUUID } from "node:crypto";
+import { decodeJwt, jwtVerify, SignJWT } from "jose";
+import type { Kysely } from "kysely";
+import { ApiError } from "../errors/api-error.js";
+import type { StoreSchema } from "../store/schema.js";
+import type { OidcVerifier } from "./oidc.js";
+import { grantCovered, type Principal, policyCovered } from "./principal.js";
+import { isScope, type Scope } from "./scopes.js";
+import type { SigningKey } from "./signing-key.js";
+import { describeJoseError, invalidToken } from "./token-errors.js";
+
+/** The `typ` header of portcall's tokens: a token of another kind is never taken for one of ours. */
+export const TOKEN_TYPE = "portcall+jwt";
+const CLOCK_TOLERANCE_SECONDS = 30;
+const CACHE_LIMIT = 10_000;
+const USAGE_FLUSH_MS = 30_000;
+
+export type TokenServiceOptions = { issuer: string; audience: string; maxTtlSeconds: number };
+
+export type TokenRequest = {
+  name: string;
+  subject?: string | undefined;
+  scopes: Scope[];
+  hosts: string[];
+  policy?: Record<string, unknown> | undefined;
+  ttlSeconds: number;
+};
+
+export type TokenMetadata = {
+  id: string;
+  name: string;
+  subject: string;
+  scopes: Scope[];
+  hosts: string[];
+  policy: Record<string, unknown>;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+};
+
+type TokenRow = StoreSchema["tokens"];
+
+function toMetadata(row: TokenRow): TokenMetadata {
+  return {
+    id: row.id,
+    name: row.name,
+    subject: row.subject,
+    scopes: row.scope.split(" ").filter(isScope),
+    hosts: JSON.parse(row.hosts) as string[],
+    policy: JSON.parse(row.policy) as Record<string, unknown>,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+/**
+ * Mints, verifies and revokes portcall's tokens (EdDSA JWTs), and hands tokens of the configured OIDC
+ * issuer to its verifier. Signature checks are cached per token until expiry; revocation is read from the
+ * store on every request, so it is immediate (also across replicas sharing a store).
+ */
+export class TokenService {
+  private readonly verified = new Map<string, Principal>();
+  private readonly lastUsed = new Map<string, string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Kysely<StoreSchema>,
+    private readonly key: SigningKey,
+    private readonly options: TokenServiceOptions,
+    private readonly oidc?: OidcVerifier,
+  ) {}
+
+  get jwks() {
+    return { keys: [this.key.publicJwk] };
+  }
+
+  /**
+   * Makes a token. `creator` is the calling principal, or `cli` for the operator at the data folder; a principal
+   * can never mint more scope, hosts, policy or lifetime than it holds itself.
+   */
+  async mint(
+    creator: Principal | "cli",
+    request: TokenRequest,
+  ): Promise<{ token: string; metadata: TokenMetadata }> {
+    if (request.ttlSeconds > this.options.maxTtlSeconds) {
+      throw new ApiError(
+        "invalid_request",
+        `The lifetime may be at most ${this.options.maxTtlSeconds} seconds.`,
+      );
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const expiresAt = now + request.ttlSeconds;
+    if (creator !== "cli") this.checkWithin(creator, request, expiresAt);
+    const id = randomUUID();
+    const subject = request.subject ?? (creator === "cli" ? `token:${id}` : creator.subject);
+    const policy = request.policy ?? {};
+    const token = await new SignJWT({
+      scope: request.scopes.join(" "),
+      hosts: request.hosts,
+      policy,
+      name: request.name,
+    })
+      .setProtectedHeader({ alg: "EdDSA", typ: TOKEN_TYPE, kid: this.key.kid })
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setSubject(subject)
+      .setJti(id)
+      .setIssuedAt(now)
+      .setExpirationTime(expiresAt)
+      .sign(this.key.privateKey);
+    const row: TokenRow = {
+      id,
+      name: request.name,
+      subject,
+      scope: request.scopes.join(" "),
+      hosts: JSON.stringify(request.hosts),
+      policy: JSON.stringify(policy),
+      created_by: creator === "cli" ? "cli" : creator.subject,
+      created_at: new Date(now * 1000).toISOString(),
+      expires_at: new Date(expiresAt * 1000).toISOString(),
+      revoked_at: null,
+      last_used_at: null,
+    };
+    await this.db.insertInto("tokens").values(row).execute();
+    return { token, metadata: toMetadata(row) };
+  }
+
+  async list(): Promise<TokenMetadata[]> {
+    await this.flushUsage();
+    const rows = await this.db.selectFrom("tokens").selectAll().orderBy("created_at", "desc").execute();
+    return rows.map(toMetadata);
+  }
+
+  async revoke(id: string): Promise<TokenMetadata> {
+    const result = await this.db
+      .updateTable("tokens")
+      .set({ revoked_at: new Date().toISOString() })
+      .where("id", "=", id)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    const row = await this.db.selectFrom("tokens").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row) throw new ApiError("token_not_found", `Token "${id}" does not exist.`);
+    if (result.numUpdatedRows > 0n)
+      for (const [token, p] of this.verified) if (p.tokenId === id) this.verified.delete(token);
+    return toMetadata(row);
+  }
+
+  /** The principal of a bearer token, or an `invalid_token` error saying why not. */
+  async authenticate(token: string): Promise<Principal> {
+    const now = Date.now() / 1000;
+    let principal = this.verified.get(token);
+    if (!principal || principal.expiresAt + CLOCK_TOLERANCE_SECONDS < now) {
+      this.verified.delete(token);
+      principal = await this.verify(token);
+      if (this.verified.size >= CACHE_LIMIT)
+        this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, principal);
+    }
+    if (principal.issuer === "portcall") await this.checkNotRevoked(principal.tokenId);
+    this.lastUsed.set(principal.tokenId, new Date().toISOString());
+    return principal;
+  }
+
+  /** Writes last-use times in one transaction, every 30 s instead of once per request. */
+  startUsageFlush(): void {
+    this.flushTimer = setInterval(() => void this.flushUsage(), USAGE_FLUSH_MS);
+    this.flushTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.flushUsage();
+  }
+
+  async flushUsage(): Promise<void> {
+    if (this.lastUsed.size === 0) return;
+    const entries = [...this.lastUsed];
+    this.lastUsed.clear();
+    await this.db.transaction().execute(async (trx) => {
+      for (const [id, at] of entries) {
+        await trx.updateTable("tokens").set({ last_used_at: at }).where("id", "=", id).execute();
+      }
+    });
+  }
+
+  private async verify(token: string): Promise<Principal> {
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch (error) {
+      throw invalidToken("it is not a JWT", error);
+    }
+    if (issuer !== this.options.issuer && this.oidc && issuer === this.oidc.issuer)
+      return this.oidc.verify(token);
+    try {
+      const { payload } = await jwtVerify(token, this.key.publicKey, {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        algorithms: ["EdDSA"],
+        typ: TOKEN_TYPE,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ["iss", "aud", "exp", "iat", "sub", "jti"],
+      });
+      return {
+        subject: String(payload.sub),
+        tokenId: String(payload.jti),
+        issuer: "portcall",
+        scopes: new Set(
+          String(payload.scope ?? "")
+            .split(" ")
+            .filter(isScope),
+        ),
+        hosts: Array.isArray(payload.hosts)
+          ? payload.hosts.filter((h): h is string => typeof h === "string")
+          : [],
+        policy:
+          typeof payload.policy === "object" && payload.policy
+            ? (payload.policy as Record<string, unknown>)
+            : {},
+        expiresAt: Number(payload.exp),
+      };
+    } catch (error) {
+      throw describeJoseError(error);
+    }
+  }
+
+  private async checkNotRevoked(id: string): Promise<void> {
+    const row = await this.db
+      .selectFrom("tokens")
+      .select("revoked_at")
+      .where("id", "=", id)
+      .executeTakeFirst();
+    // A signed token the store does not know (a store restored from backup) is refused like a revoked one.
+    if (!row) throw invalidToken("it is not known to this portcall");
+    if (row.revoked_at) throw invalidToken("it was revoked");
+  }
+
+  private checkWithin(creator: Principal, request: TokenRequest, expiresAt: number): void {
+    const refuse = (what: string) => {
+      throw new ApiError("forbidden", `A token cannot grant more than its creator holds: ${what}.`);
+    };
+    const extraScopes = request.scopes.filter(
+      (scope) => !creator.scopes.has("admin") && !creator.scopes.has(scope),
+    );
+    if (extraScopes.length > 0) refuse(`scopes ${extraScopes.join(", ")}`);
+    const extraHosts = request.hosts.filter((grant) => !grantCovered(grant, creator.hosts));
+    if (extraHosts.length > 0) refuse(`hosts ${extraHosts.join(", ")}`);
+    if (!policyCovered(request.policy ?? {}, creator.policy)) refuse("policy grants");
+    if (expiresAt > creator.expiresAt) refuse("a lifetime beyond the creator's own expiry");
+  }
+}

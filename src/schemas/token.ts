@@ -1,0 +1,74 @@
+import { z } from "@hono/zod-openapi";
+import { SCOPES } from "../auth/scopes.js";
+
+export const ScopeSchema = z
+  .enum(SCOPES)
+  .openapi("Scope", { description: "`admin` implies every other scope." });
+
+export const HostGrantSchema = z
+  .string()
+  .regex(
+    /^(\*|[a-z0-9*][a-z0-9*-]{0,62}|label:[A-Za-z0-9][A-Za-z0-9._/-]{0,62}(=[^\s]{0,256})?)$/,
+    "must be a host id, a glob like build-*, label:key=value, or *",
+  )
+  .openapi("HostGrant", {
+    description:
+      "A host id, a glob over ids (`build-*`), a label selector (`label:env=prod`), or `*` for every host.",
+    example: "build-*",
+  });
+
+export const TokenCreateSchema = z
+  .object({
+    name: z.string().min(1).max(100).openapi({ example: "ci-deployer" }),
+    scopes: z
+      .array(ScopeSchema)
+      .min(1)
+      .openapi({ example: ["runs:create", "containers:read"] }),
+    hosts: z
+      .array(HostGrantSchema)
+      .min(1)
+      .openapi({ example: ["build-*"] }),
+    policy: z.record(z.string(), z.unknown()).optional().openapi({
+      description: "Grants that loosen the container-create policy (see the create policy). Reserved.",
+    }),
+    ttl: z
+      .string()
+      .regex(/^\d{1,9}[smhd]?$/, "must be a duration like 30d, 12h, 15m or 3600")
+      .default("30d")
+      .openapi({
+        description: "Lifetime: `30d`, `12h`, `15m`, or seconds. At most the server's maximum.",
+        example: "30d",
+      }),
+    subject: z.string().min(1).max(200).optional().openapi({
+      description: "Who the token acts for, as recorded in the audit log. Defaults to the caller's subject.",
+    }),
+  })
+  .strict()
+  .openapi("TokenCreate", {
+    example: { name: "log-reader-bot", scopes: ["containers:read"], hosts: ["label:env=staging"], ttl: "7d" },
+  });
+
+export const TokenMetadataSchema = z
+  .object({
+    id: z.string().openapi({ description: "The token's `jti`; revoke it with DELETE /v1/tokens/{id}." }),
+    name: z.string(),
+    subject: z.string(),
+    scopes: z.array(ScopeSchema),
+    hosts: z.array(z.string()),
+    policy: z.record(z.string(), z.unknown()),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    revokedAt: z.iso.datetime().nullable(),
+    lastUsedAt: z.iso
+      .datetime()
+      .nullable()
+      .openapi({ description: "Updated within about 30 seconds of use." }),
+  })
+  .openapi("TokenMetadata");
+
+export const TokenCreatedSchema = TokenMetadataSchema.extend({
+  token: z.string().openapi({ description: "The bearer token. Shown once: portcall does not keep it." }),
+}).openapi("TokenCreated");
+
+export const TokenListSchema = z.object({ items: z.array(TokenMetadataSchema) }).openapi("TokenList");

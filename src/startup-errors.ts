@@ -1,0 +1,15 @@
+import { ConfigError } from "./config.js";
+import { HostsFileError } from "./hosts/hosts-file.js";
+import { SecretKeyError } from "./secrets/secret-key-error.js";
+import { StoreError } from "./store/database.js";
+
+// Failures a person can fix from the message alone; anything else prints its stack.
+const EXPLAINED = [ConfigError, StoreError, SecretKeyError, HostsFileError];
+
+/** Ends the process with a message a person understands: a start-up problem, or a bug with its stack. */
+export function exitWithError(error: unknown, what: string): never {
+  const explained = EXPLAINED.some((kind) => error instanceof kind);
+  const message = error instanceof Error ? (explained ? error.message : error.stack) : String(error);
+  process.stderr.write(explained ? `${message}\n` : `portcall failed to ${what}: ${message}\n`);
+  process.exit(1);
+}
