@@ -3,7 +3,7 @@ import { createApp } from "../../src/app.js";
 import { AuditLog } from "../../src/audit/audit-log.js";
 import type { OidcVerifier } from "../../src/auth/oidc.js";
 import type { Scope } from "../../src/auth/scopes.js";
-import { generateSigningKey } from "../../src/auth/signing-key.js";
+import { generateSigningKey, type SigningKey } from "../../src/auth/signing-key.js";
 import { TokenService, type TokenServiceOptions } from "../../src/auth/token-service.js";
 import type { Services } from "../../src/env.js";
 import { HostRegistry, type HostRegistryOptions } from "../../src/hosts/host-registry.js";
@@ -20,6 +20,7 @@ export type TestAppOptions = {
   registry?: Partial<HostRegistryOptions>;
   tokens?: Partial<TokenServiceOptions>;
   oidc?: OidcVerifier;
+  signingKey?: SigningKey;
 };
 
 export const TEST_TOKEN_OPTIONS: TokenServiceOptions = {
@@ -47,7 +48,7 @@ export async function testServices(options: TestAppOptions = {}): Promise<Servic
   for (const host of options.hosts ?? []) await hosts.create(host);
   const tokens = new TokenService(
     store.db,
-    await generateSigningKey(),
+    options.signingKey ?? (await generateSigningKey()),
     { ...TEST_TOKEN_OPTIONS, ...options.tokens },
     options.oidc,
   );
