@@ -15,8 +15,12 @@ describeWithRig("the portcall command", () => {
   let env: Record<string, string>;
   let server: RunningServer;
   const cli = async (...args: string[]) =>
-    (await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], { cwd: ROOT, env: { ...process.env, ...env } }))
-      .stdout;
+    (
+      await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+      })
+    ).stdout;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "portcall-cli-"));
@@ -29,7 +33,17 @@ describeWithRig("the portcall command", () => {
   });
 
   it("makes a token in the data folder that the running server accepts, and revokes it for the next request", async () => {
-    const token = await cliToken(env, "--name", "bot", "--scope", "hosts:read", "--hosts", "build-*", "--ttl", "1h");
+    const token = await cliToken(
+      env,
+      "--name",
+      "bot",
+      "--scope",
+      "hosts:read",
+      "--hosts",
+      "build-*",
+      "--ttl",
+      "1h",
+    );
     expect(token.split(".")).toHaveLength(3);
     const headers = { Authorization: `Bearer ${token}` };
     expect((await server.api("/v1/hosts", { headers })).status).toBe(200);

@@ -52,7 +52,12 @@ describe("tokens from an external OIDC issuer", () => {
         { id: "ci-1", url: socket.url },
         { id: "prod-1", url: socket.url },
       ],
-      oidc: new OidcVerifier({ issuer: issuer.issuer, audience: "portcall-api", hostsClaim: "portcall_hosts", scopeClaim: "scope" }),
+      oidc: new OidcVerifier({
+        issuer: issuer.issuer,
+        audience: "portcall-api",
+        hostsClaim: "portcall_hosts",
+        scopeClaim: "scope",
+      }),
     });
   });
   afterAll(async () => {
@@ -60,7 +65,8 @@ describe("tokens from an external OIDC issuer", () => {
     await socket.close();
   });
 
-  const hosts = (token: string) => app.request("/v1/hosts", { headers: { Authorization: `Bearer ${token}` } });
+  const hosts = (token: string) =>
+    app.request("/v1/hosts", { headers: { Authorization: `Bearer ${token}` } });
 
   it("maps `scope` and `portcall_hosts` to a principal, finding the keys through discovery", async () => {
     const token = await issuer.sign({ scope: "hosts:read openid profile", portcall_hosts: ["ci-*"] });
@@ -72,7 +78,10 @@ describe("tokens from an external OIDC issuer", () => {
   it("keeps the key set cached across tokens", async () => {
     const before = issuer.jwksFetches();
     for (let i = 0; i < 3; i++) {
-      expect((await hosts(await issuer.sign({ scope: "hosts:read", portcall_hosts: "ci-1 prod-1", nonce: i }))).status).toBe(200);
+      expect(
+        (await hosts(await issuer.sign({ scope: "hosts:read", portcall_hosts: "ci-1 prod-1", nonce: i })))
+          .status,
+      ).toBe(200);
     }
     expect(issuer.jwksFetches()).toBe(before);
   });
