@@ -10,11 +10,17 @@
 #   scripts/rig.sh status       print state.json if all is up, else exit 1
 #   scripts/rig.sh packages     print the Debian packages it needs (for CI)
 #
+# Besides its unix socket, one engine (rig2) also listens on loopback TCP
+# with mutual TLS, and a private sshd on loopback lets `ssh root@127.0.0.1
+# docker system dial-stdio` reach another (rig3); certificates and keys are
+# made once per rig and live in the state dir.
+#
 # Progress goes to stderr; stdout carries only state.json (up, status), so
 # callers can JSON.parse it. Needs root: it creates bridges and mounts.
 #
 # Environment (defaults in brackets). Two rigs on one machine need distinct
-# values for all of the directory, ports, bridge prefix and net prefix:
+# values for all of the directory, ports (TLS and SSH too), bridge prefix
+# and net prefix:
 #   PORTCALL_RIG_DIR                 state directory [/tmp/portcall-rig]
 #   PORTCALL_RIG_DAEMONS             engine names [rig1 rig2 rig3]; a trailing
 #                                    number N picks bridge pcrigN and subnet
@@ -29,12 +35,19 @@
 #   PORTCALL_RIG_DOCKER_CLI          [/usr/bin/docker, Debian's 20.10 CLI]
 #   PORTCALL_RIG_WAIT                seconds to wait for a service [60]
 #   PORTCALL_RIG_STOP_WAIT           seconds after SIGTERM before SIGKILL [30]
+#   PORTCALL_RIG_TLS_PORT            mutual-TLS port on 127.0.0.1 [23760]
+#   PORTCALL_RIG_TLS_DAEMON          engine that gets it [rig2, else the last]
+#   PORTCALL_RIG_SSH_PORT            private sshd port on 127.0.0.1 [2222]
+#   PORTCALL_RIG_SSH_DAEMON          engine its sessions reach [rig3, else the last]
+#   (the four above are recorded at the first `up` and win from then on)
 set -euo pipefail
 
 # What CI must apt-get install for this script (iproute2, curl, perl-base and
 # util-linux are usually present already; perl supplies bcrypt through
-# libcrypt, so apache2-utils is not needed).
-RIG_APT_PACKAGES="docker.io docker-registry busybox-static iptables openssl curl iproute2"
+# libcrypt, so apache2-utils is not needed). openssh-server only for its
+# sshd binary: we run our own, never the system service (but note that
+# installing it starts that service where policy-rc.d allows it).
+RIG_APT_PACKAGES="docker.io docker-registry busybox-static iptables openssl curl iproute2 openssh-server openssh-client"
 export RIG_APT_PACKAGES
 
 die() {
@@ -75,8 +88,44 @@ fi
 [[ $NET_PREFIX =~ ^[0-9]{1,3}\.[0-9]{1,3}$ ]] || die "PORTCALL_RIG_NET_PREFIX must look like 10.213"
 [[ $REG_PORT =~ ^[0-9]+$ && $AUTH_PORT =~ ^[0-9]+$ ]] || die "registry ports must be numbers"
 
+# The last daemon unless WANT is one of them (so a shorter custom
+# PORTCALL_RIG_DAEMONS still gets both transports).
+pick_daemon() {
+	local want=$1 d last=""
+	for d in $DAEMONS; do
+		if [[ $d == "$want" ]]; then
+			echo "$d"
+			return
+		fi
+		last=$d
+	done
+	echo "$last"
+}
+
+# Transport settings recorded by the first `up` win, like a daemon's
+# rig.env: a test calling `start rig2` with another environment must still
+# get the TLS listener where state.json says it is.
+TRANSPORTS_ENV=$RIG_DIR/transports.env
+if [[ -f $TRANSPORTS_ENV ]]; then
+	# shellcheck source=/dev/null
+	source "$TRANSPORTS_ENV"
+else
+	TLS_PORT=${PORTCALL_RIG_TLS_PORT:-23760}
+	TLS_DAEMON=${PORTCALL_RIG_TLS_DAEMON:-$(pick_daemon rig2)}
+	SSH_PORT=${PORTCALL_RIG_SSH_PORT:-2222}
+	SSH_DAEMON=${PORTCALL_RIG_SSH_DAEMON:-$(pick_daemon rig3)}
+fi
+[[ $TLS_PORT =~ ^[0-9]+$ && $SSH_PORT =~ ^[0-9]+$ ]] || die "TLS and SSH ports must be numbers"
+[[ $TLS_DAEMON =~ ^[a-z][a-z0-9_-]{0,20}$ && $SSH_DAEMON =~ ^[a-z][a-z0-9_-]{0,20}$ ]] ||
+	die "bad PORTCALL_RIG_TLS_DAEMON/PORTCALL_RIG_SSH_DAEMON: '$TLS_DAEMON' '$SSH_DAEMON'"
+
 REG_ADDR=127.0.0.1:$REG_PORT
 AUTH_ADDR=127.0.0.1:$AUTH_PORT
+TLS_ADDR=127.0.0.1:$TLS_PORT
+SSH_ADDR=127.0.0.1:$SSH_PORT
+TLS_DIR=$RIG_DIR/tls
+SSH_DIR=$RIG_DIR/ssh
+SSH_USER=root
 IMAGE_REPO=portcall/busybox
 STATE_JSON=$RIG_DIR/state.json
 MARKER=$RIG_DIR/.portcall-rig
@@ -148,7 +197,7 @@ pids_matching() {
 	for p in /proc/[0-9]*; do
 		{ read -r comm <"$p/comm"; } 2>/dev/null || continue
 		case $comm in
-		dockerd | containerd | containerd-shim* | docker-registry | docker-proxy | runc) ;;
+		dockerd | containerd | containerd-shim* | docker-registry | docker-proxy | runc | sshd) ;;
 		*) continue ;;
 		esac
 		alive "${p#/proc/}" || continue
@@ -190,6 +239,9 @@ tail_log() {
 }
 
 json_str() { printf '"%s"' "$1"; } # RIG_DIR charset is checked: no escaping needed
+
+# True if something accepts connections on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # ------------------------------------------------------------ daemon config
 
@@ -237,6 +289,8 @@ load_daemon() {
 	D_DATA=$D_DIR/data
 	D_EXEC=$D_DIR/run
 	D_LOG=$D_DIR/dockerd.log
+	D_TLS=0
+	if [[ $name == "$TLS_DAEMON" ]]; then D_TLS=1; fi
 	# containerd's sockets live under exec-root; sun_path holds 107 bytes
 	local longest=$D_EXEC/containerd/containerd.sock.ttrpc
 	((${#longest} < 100)) || die "PORTCALL_RIG_DIR too long for unix sockets: $longest"
@@ -318,8 +372,12 @@ dockerd_pids() {
 	return 0
 }
 
+# For the TLS engine, "answers" includes its TLS listener with today's
+# certificates: an engine started without it (or with certificates since
+# renewed) then counts as broken and gets restarted.
 daemon_ping() {
-	[[ -S $D_SOCK ]] && [[ $("${CURL[@]}" --max-time 3 --unix-socket "$D_SOCK" http://localhost/_ping 2>/dev/null) == OK ]]
+	[[ -S $D_SOCK ]] && [[ $("${CURL[@]}" --max-time 3 --unix-socket "$D_SOCK" http://localhost/_ping 2>/dev/null) == OK ]] || return 1
+	((D_TLS == 0)) || tls_ping
 }
 
 daemon_up() { daemon_pid >/dev/null && daemon_ping; }
@@ -366,8 +424,13 @@ wait_until_answers() {
 }
 
 start_daemon() {
-	local name=$1 drv pid pids t0 deadline help cgparent flags=()
+	local name=$1 drv pid pids t0 deadline help cgparent extra flags=()
 	load_daemon "$name"
+	if ((D_TLS)); then
+		ensure_tls
+		flags+=(-H "tcp://$TLS_ADDR" --tlsverify --tlscacert "$TLS_DIR/ca.pem"
+			--tlscert "$TLS_DIR/server-cert.pem" --tlskey "$TLS_DIR/server-key.pem")
+	fi
 	if daemon_up; then
 		return 0
 	fi
@@ -378,8 +441,11 @@ start_daemon() {
 		return 0
 	fi
 	if ((${#pids[@]})); then
-		say "$name: dockerd ${pids[*]} not answering; stopping it"
+		say "$name: dockerd ${pids[*]} not answering (or not on $TLS_ADDR with current certificates); stopping it"
 		terminate "$STOP_WAIT" "${pids[@]}"
+	fi
+	if ((D_TLS)) && port_open "$TLS_PORT"; then
+		die "$TLS_ADDR is taken by something else; pick another PORTCALL_RIG_TLS_PORT"
 	fi
 	# Debian's dockerd runs its own containerd only when no system one
 	# answers at this path; with one there, both engines would share it.
@@ -409,7 +475,9 @@ start_daemon() {
 	# --iptables/--ip-forward/--ip-masq off: the host firewall and sysctls
 	# are not ours. --dns 127.0.0.1: containers' lookups must not leave the
 	# machine.
-	say "$name: starting dockerd (bridge $D_BRIDGE $D_GATEWAY/24, storage $drv)"
+	extra=""
+	if ((D_TLS)); then extra=", mutual TLS on $TLS_ADDR"; fi
+	say "$name: starting dockerd (bridge $D_BRIDGE $D_GATEWAY/24, storage $drv$extra)"
 	spawn "$D_LOG" dockerd \
 		--config-file "$D_DIR/daemon.json" \
 		--data-root "$D_DATA" \
@@ -581,6 +649,281 @@ stop_registry() {
 	fi
 }
 
+# -------------------------------------------------------------- mutual TLS
+
+TLS_FILES=(ca.pem ca-key.pem server-cert.pem server-key.pem client-cert.pem client-key.pem
+	rogue-ca.pem rogue-ca-key.pem rogue-cert.pem rogue-key.pem)
+# Short-lived on purpose; ensure_tls renews them a day before they expire.
+TLS_DAYS=30
+
+# openssl without the system openssl.cnf: Debian's adds extensions of its
+# own to `req -x509`, and these certificates must carry exactly ours.
+ossl() { OPENSSL_CONF=/dev/null openssl "$@"; }
+
+# An EC P-256 private key that only root can read.
+new_key() { (umask 077 && ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"); }
+
+# new_ca DIR NAME CN: self-signed CA as DIR/NAME.pem + DIR/NAME-key.pem
+new_ca() {
+	local dir=$1 name=$2 cn=$3
+	new_key "$dir/$name-key.pem"
+	ossl req -x509 -new -sha256 -key "$dir/$name-key.pem" -subj "/CN=$cn" -days "$TLS_DAYS" \
+		-addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-out "$dir/$name.pem"
+}
+
+# new_leaf DIR NAME CA CN EXTENSION...: DIR/NAME-cert.pem + DIR/NAME-key.pem,
+# signed by DIR/CA.pem
+new_leaf() {
+	local dir=$1 name=$2 ca=$3 cn=$4 ext=$1/$2.ext
+	shift 4
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" "$@" >"$ext"
+	new_key "$dir/$name-key.pem"
+	ossl req -new -sha256 -key "$dir/$name-key.pem" -subj "/CN=$cn" -out "$dir/$name.csr"
+	# a random serial: no serial file to keep, and no two certificates of one CA share one
+	ossl x509 -req -sha256 -in "$dir/$name.csr" -CA "$dir/$ca.pem" -CAkey "$dir/$ca-key.pem" \
+		-set_serial "0x$(openssl rand -hex 16)" -days "$TLS_DAYS" -extfile "$ext" \
+		-out "$dir/$name-cert.pem" 2>/dev/null
+	rm -f "$dir/$name.csr" "$ext"
+}
+
+tls_complete() {
+	local f
+	for f in "${TLS_FILES[@]}"; do
+		[[ -s $TLS_DIR/$f ]] || return 1
+	done
+	# a dev rig can stay up for weeks; renew before anything expires
+	for f in ca server-cert client-cert rogue-ca rogue-cert; do
+		openssl x509 -checkend 86400 -noout -in "$TLS_DIR/$f.pem" >/dev/null 2>&1 || return 1
+	done
+}
+
+# Made once per rig (renewed when about to expire): a CA, the server
+# certificate of the TLS engine, a client certificate, and an unrelated
+# "rogue" CA with a client certificate that the engine must refuse. Built
+# aside and moved into place, so an interrupted run leaves no half set.
+ensure_tls() {
+	local tmp=$TLS_DIR.new
+	if tls_complete; then return 0; fi
+	say "generating TLS certificates in $TLS_DIR (valid $TLS_DAYS days)"
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	new_ca "$tmp" ca "portcall-rig CA"
+	new_leaf "$tmp" server ca "portcall-rig $TLS_DAEMON" \
+		"extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost"
+	new_leaf "$tmp" client ca "portcall-rig client" "extendedKeyUsage=clientAuth"
+	new_ca "$tmp" rogue-ca "portcall-rig rogue CA"
+	new_leaf "$tmp" rogue rogue-ca "portcall-rig rogue client" "extendedKeyUsage=clientAuth"
+	rm -rf "$TLS_DIR"
+	mv "$tmp" "$TLS_DIR"
+}
+
+# tls_get NAME: GET /_ping on the TLS listener with client certificate NAME
+# (client, rogue) or none (""); prints the body.
+tls_get() {
+	local who=$1 cert=()
+	if [[ -n $who ]]; then cert=(--cert "$TLS_DIR/$who-cert.pem" --key "$TLS_DIR/$who-key.pem"); fi
+	"${CURL[@]}" --max-time 3 --cacert "$TLS_DIR/ca.pem" "${cert[@]}" "https://$TLS_ADDR/_ping" 2>/dev/null
+}
+
+tls_ping() { [[ $(tls_get client) == OK ]]; }
+
+# The listener must also refuse what the tests expect it to refuse: a
+# missing flag (--tlsverify) would otherwise only show up as odd test
+# failures.
+check_tls() {
+	if [[ $(tls_get "" || true) == OK ]]; then die "$TLS_ADDR answers without a client certificate"; fi
+	if [[ $(tls_get rogue || true) == OK ]]; then die "$TLS_ADDR accepts the rogue CA's client certificate"; fi
+	tls_ping || die "$TLS_ADDR does not answer with the rig's client certificate"
+}
+
+# -------------------------------------------------------------------- sshd
+
+SSHD=/usr/sbin/sshd
+SSH_KEY=$SSH_DIR/id_ed25519
+SSH_HOST_KEY=$SSH_DIR/ssh_host_ed25519_key
+SSH_AUTHORIZED=$SSH_DIR/authorized_keys
+SSH_KNOWN_HOSTS=$SSH_DIR/known_hosts
+SSH_CONFIG=$SSH_DIR/sshd_config
+SSH_PIDFILE=$SSH_DIR/sshd.pid
+SSH_LOG=$SSH_DIR/sshd.log
+
+# Host and client keys are made once per rig (ssh-keygen writes the pair;
+# a pair left half-written by an interrupted run is made again).
+ensure_ssh_keys() {
+	local key comment
+	mkdir -p "$SSH_DIR"
+	for key in "$SSH_HOST_KEY" "$SSH_KEY"; do
+		[[ -s $key && -s $key.pub ]] && continue
+		comment=portcall-rig-client
+		if [[ $key == "$SSH_HOST_KEY" ]]; then comment=portcall-rig-host; fi
+		rm -f "$key" "$key.pub"
+		ssh-keygen -q -t ed25519 -N '' -C "$comment" -f "$key" </dev/null
+	done
+	# Rewritten each time: cheap, and they follow the keys and the port.
+	cat "$SSH_KEY.pub" >"$SSH_AUTHORIZED"
+	printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$SSH_HOST_KEY.pub")" >"$SSH_KNOWN_HOSTS"
+}
+
+host_key_fingerprint() {
+	[[ -s $SSH_HOST_KEY.pub ]] || return 0
+	ssh-keygen -lf "$SSH_HOST_KEY.pub" | awk '{print $2}'
+}
+
+# Where `docker` resolves in a session: the rig's CLI first (Debian's
+# /usr/local/bin usually holds a newer static CLI that root's default PATH
+# would find first).
+remote_path() {
+	local p=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin
+	if [[ $DOCKER_CLI == /* ]]; then p=${DOCKER_CLI%/*}:$p; fi
+	echo "$p"
+}
+
+sshd_config_text() {
+	cat <<EOF
+# Written by scripts/rig.sh (portcall test rig); rewritten on every up.
+# Only this file counts: sshd -f skips /etc/ssh/sshd_config and its includes.
+ListenAddress $SSH_ADDR
+AddressFamily inet
+HostKey $SSH_HOST_KEY
+PidFile $SSH_PIDFILE
+AuthorizedKeysFile $SSH_AUTHORIZED
+AllowUsers $SSH_USER
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+HostbasedAuthentication no
+UsePAM no
+# the state dir's modes are not sshd's business
+StrictModes no
+PermitUserEnvironment no
+# root on the real host: sessions may run commands, nothing else
+AllowTcpForwarding no
+AllowStreamLocalForwarding no
+AllowAgentForwarding no
+X11Forwarding no
+PermitTunnel no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+# dockerode opens one SSH connection per request and portcall one channel
+# per HTTP connection: parallel tests exceed the defaults (10 each)
+MaxStartups 200
+MaxSessions 100
+LogLevel VERBOSE
+SetEnv DOCKER_HOST=unix://$RIG_DIR/$SSH_DAEMON/docker.sock PATH=$(remote_path)
+EOF
+	# OpenSSH 9.8+ shuts out a source address after failed logins, and the
+	# tests fail logins from 127.0.0.1 on purpose.
+	if "$SSHD" -T -f /dev/null -o PerSourcePenalties=no >/dev/null 2>&1; then
+		echo "PerSourcePenalties no"
+	fi
+}
+
+sshd_pid() { pid_of "$SSH_PIDFILE" sshd; }
+
+# ssh as the tests would, but immune to the caller's ~/.ssh, agent and
+# known_hosts; bounded, since a stuck session must not stall `up`.
+ssh_cmd() {
+	timeout 20 env -u SSH_AUTH_SOCK ssh -F /dev/null -i "$SSH_KEY" -p "$SSH_PORT" \
+		-o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes \
+		-o UserKnownHostsFile="$SSH_KNOWN_HOSTS" -o GlobalKnownHostsFile=/dev/null \
+		-o ConnectTimeout=5 -o LogLevel=ERROR "$SSH_USER@127.0.0.1" "$@"
+}
+
+sshd_answers() { ssh_cmd true </dev/null >/dev/null 2>&1; }
+
+# What dockerode and `docker -H ssh://` do: an HTTP request through `docker
+# system dial-stdio` in a session. HTTP/1.0 makes the engine close the
+# connection, which ends dial-stdio and the session.
+ssh_dial_ping() {
+	printf 'GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n' | ssh_cmd docker system dial-stdio 2>&1
+}
+
+check_ssh() {
+	local out
+	out=$(ssh_dial_ping || true)
+	if [[ $(tail -n1 <<<"$out") != OK ]]; then
+		echo "$out" | tail -n 5 >&2
+		tail_log "$SSH_LOG"
+		die "docker system dial-stdio over ssh://$SSH_USER@$SSH_ADDR did not reach $SSH_DAEMON"
+	fi
+}
+
+# Pids below PID. sshd's per-connection children start sessions of their
+# own, so they (and their dial-stdio) outlive a stopped listener unless
+# stopped too.
+descendants() {
+	local p stat ppid pid changed=1
+	local -A parent=() below=(["$1"]=1)
+	for p in /proc/[0-9]*; do
+		{ read -r stat <"$p/stat"; } 2>/dev/null || continue
+		stat=${stat##*) }
+		read -r _ ppid _ <<<"$stat"
+		parent[${p#/proc/}]=$ppid
+	done
+	while ((changed)); do
+		changed=0
+		for pid in "${!parent[@]}"; do
+			if [[ -z ${below[$pid]:-} && -n ${below[${parent[$pid]}]:-} ]]; then
+				below[$pid]=1
+				changed=1
+				echo "$pid"
+			fi
+		done
+	done
+}
+
+# This rig's sshd and its sessions, pidfile or not.
+sshd_pids() {
+	local pid
+	for pid in $(pids_matching "$SSH_CONFIG"); do
+		echo "$pid"
+		descendants "$pid"
+	done | awk '!seen[$0]++'
+}
+
+stop_sshd() {
+	local pids
+	mapfile -t pids < <(sshd_pids)
+	if ((${#pids[@]})); then
+		say "sshd $SSH_ADDR: stopping (pids ${pids[*]})"
+		terminate 5 "${pids[@]}"
+	fi
+	rm -f "$SSH_PIDFILE"
+}
+
+start_sshd() {
+	local pid t0 new=$SSH_CONFIG.new
+	ensure_ssh_keys
+	sshd_config_text >"$new"
+	if sshd_pid >/dev/null && cmp -s "$new" "$SSH_CONFIG" && sshd_answers; then
+		rm -f "$new"
+		return 0
+	fi
+	mv "$new" "$SSH_CONFIG"
+	stop_sshd
+	if port_open "$SSH_PORT"; then
+		die "$SSH_ADDR is taken by something else; pick another PORTCALL_RIG_SSH_PORT"
+	fi
+	# The privilege separation dir, normally made by the ssh service. Shared
+	# with any system sshd and other rigs, so `down` leaves it.
+	[[ -d /run/sshd ]] || mkdir -m 0755 /run/sshd
+	if ! "$SSHD" -t -f "$SSH_CONFIG" 2>>"$SSH_LOG"; then
+		tail_log "$SSH_LOG"
+		die "sshd rejects $SSH_CONFIG"
+	fi
+	say "sshd $SSH_ADDR: starting (sessions reach $SSH_DAEMON)"
+	# sshd insists on an absolute path (it re-executes itself per connection)
+	spawn "$SSH_LOG" "$SSHD" -D -e -f "$SSH_CONFIG"
+	pid=$SPAWNED_PID
+	t0=$(now)
+	wait_until_answers sshd_answers "$pid" "$SSH_LOG" "sshd $SSH_ADDR"
+	say "sshd $SSH_ADDR: up in $((($(now) - t0) / 1000)) ms"
+}
+
 # ------------------------------------------------------------------ images
 
 MANIFEST_V2=application/vnd.docker.distribution.manifest.v2+json
@@ -675,6 +1018,29 @@ write_state() {
 		printf '  "registry": {"address": %s},\n' "$(json_str "$REG_ADDR")"
 		printf '  "authRegistry": {"address": %s, "username": %s, "password": %s},\n' \
 			"$(json_str "$AUTH_ADDR")" "$(json_str "$AUTH_USER")" "$(json_str "$(auth_password)")"
+		printf '  "tls": {\n'
+		printf '    "daemon": %s,\n' "$(json_str "$TLS_DAEMON")"
+		printf '    "address": %s,\n' "$(json_str "$TLS_ADDR")"
+		printf '    "url": %s,\n' "$(json_str "tcp://$TLS_ADDR")"
+		printf '    "ca": %s,\n' "$(json_str "$TLS_DIR/ca.pem")"
+		printf '    "cert": %s,\n' "$(json_str "$TLS_DIR/client-cert.pem")"
+		printf '    "key": %s,\n' "$(json_str "$TLS_DIR/client-key.pem")"
+		printf '    "serverCert": %s,\n' "$(json_str "$TLS_DIR/server-cert.pem")"
+		printf '    "rogueCa": %s,\n' "$(json_str "$TLS_DIR/rogue-ca.pem")"
+		printf '    "rogueCert": %s,\n' "$(json_str "$TLS_DIR/rogue-cert.pem")"
+		printf '    "rogueKey": %s\n' "$(json_str "$TLS_DIR/rogue-key.pem")"
+		printf '  },\n'
+		printf '  "ssh": {\n'
+		printf '    "daemon": %s,\n' "$(json_str "$SSH_DAEMON")"
+		printf '    "address": %s,\n' "$(json_str "$SSH_ADDR")"
+		printf '    "url": %s,\n' "$(json_str "ssh://$SSH_USER@$SSH_ADDR")"
+		printf '    "user": %s,\n' "$(json_str "$SSH_USER")"
+		printf '    "privateKey": %s,\n' "$(json_str "$SSH_KEY")"
+		printf '    "publicKey": %s,\n' "$(json_str "$SSH_KEY.pub")"
+		printf '    "hostPublicKey": %s,\n' "$(json_str "$SSH_HOST_KEY.pub")"
+		printf '    "hostKeyFingerprint": %s,\n' "$(json_str "$(host_key_fingerprint)")"
+		printf '    "knownHosts": %s\n' "$(json_str "$SSH_KNOWN_HOSTS")"
+		printf '  },\n'
 		printf '  "images": {\n'
 		printf '    "busybox": %s,\n' "$(json_str "$REG_ADDR/$IMAGE_REPO:latest")"
 		printf '    "busybox1": %s,\n' "$(json_str "$REG_ADDR/$IMAGE_REPO:1")"
@@ -703,6 +1069,11 @@ all_up() {
 			return 1
 		fi
 	done
+	# (the TLS listener is part of its engine's daemon_up)
+	if ! sshd_pid >/dev/null || ! sshd_answers; then
+		echo "rig: sshd $SSH_ADDR is down" >&2
+		return 1
+	fi
 }
 
 # ------------------------------------------------------------------ mounts
@@ -763,11 +1134,26 @@ remove_network_bridges() {
 
 # ---------------------------------------------------------------- commands
 
+# Records the transport settings on the first up (see TRANSPORTS_ENV).
+save_transports() {
+	local d ok_tls=0 ok_ssh=0
+	for d in $(all_daemons); do
+		if [[ $d == "$TLS_DAEMON" ]]; then ok_tls=1; fi
+		if [[ $d == "$SSH_DAEMON" ]]; then ok_ssh=1; fi
+	done
+	((ok_tls && ok_ssh)) || die "TLS engine '$TLS_DAEMON' and SSH engine '$SSH_DAEMON' must be among: $(all_daemons | xargs)"
+	[[ $TLS_PORT != "$SSH_PORT" ]] || die "TLS and SSH ports must differ"
+	[[ -f $TRANSPORTS_ENV ]] && return 0
+	printf 'TLS_PORT=%s\nTLS_DAEMON=%s\nSSH_PORT=%s\nSSH_DAEMON=%s\n' \
+		"$TLS_PORT" "$TLS_DAEMON" "$SSH_PORT" "$SSH_DAEMON" >"$TRANSPORTS_ENV.tmp"
+	mv "$TRANSPORTS_ENV.tmp" "$TRANSPORTS_ENV"
+}
+
 cmd_up() {
 	local t0 name c first=""
 	t0=$(now)
 	[[ $(id -u) == 0 ]] || die "must run as root (bridges, mounts, dockerd)"
-	for c in dockerd docker-registry ip curl openssl perl flock setsid; do
+	for c in dockerd docker-registry ip curl openssl perl flock setsid timeout ssh ssh-keygen "$SSHD"; do
 		command -v "$c" >/dev/null || die "$c not found; apt-get install $RIG_APT_PACKAGES"
 	done
 	if [[ -d $RIG_DIR && ! -f $MARKER ]] && [[ -n $(ls -A "$RIG_DIR") ]]; then
@@ -779,6 +1165,7 @@ cmd_up() {
 	# state.json must only exist for a rig that came up completely
 	UP_OK=0
 	trap '[[ $UP_OK == 1 ]] || { rm -f "$STATE_JSON"; say "up failed; inspect $RIG_DIR, then run: $0 down"; }' EXIT
+	save_transports
 	start_registry reg
 	start_registry auth
 	for name in $(all_daemons); do
@@ -788,6 +1175,9 @@ cmd_up() {
 	if ! images_present; then
 		build_images "$first"
 	fi
+	start_sshd
+	check_tls
+	check_ssh
 	write_state
 	UP_OK=1
 	say "up in $((($(now) - t0) / 1000)) ms"
@@ -818,11 +1208,13 @@ cmd_down() {
 		load_registry "$kind"
 		if pid=$(registry_pid); then pids+=("$pid"); fi
 	done
+	mapfile -t -O "${#pids[@]}" pids < <(sshd_pids)
 	# all at once: each dockerd takes about a second to shut down
 	if ((${#pids[@]})); then
-		say "stopping dockerd and registry pids ${pids[*]}"
+		say "stopping dockerd, registry and sshd pids ${pids[*]}"
 		terminate "$STOP_WAIT" "${pids[@]}"
 	fi
+	stop_sshd
 	for name in $(all_daemons); do
 		stop_daemon "$name"
 	done

@@ -70,6 +70,12 @@ describe("authorization on every operation", () => {
       expect(problem.code).toBe("insufficient_scope");
       expect(problem.detail).toContain(`"${needed}"`);
       expect(res.headers.get("www-authenticate")).toContain(`scope="${needed}"`);
+      const { items } = await app.services.audit.query({ limit: 5 });
+      expect(items.find((entry) => entry.requestId === problem.requestId)).toMatchObject({
+        operationId: operation.operationId,
+        status: 403,
+        outcome: "denied",
+      });
       checked.push(operation.operationId);
     }
     expect(checked).toEqual(

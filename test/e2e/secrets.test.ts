@@ -67,6 +67,8 @@ describeWithRig("private keys given to portcall", () => {
     const stored = await Promise.all(files.map((file) => readFile(join(dataDir, file), "latin1")));
     const everything = [...stored, server.log.join("\n"), ...responses].join("\n");
     expect(everything).not.toContain("PRIVATE KEY");
+    // Nor does the bearer token every request carried.
+    expect(everything).not.toContain(server.token.split(".")[2]);
     for (const line of secrets) expect(everything).not.toContain(line);
   });
 });
