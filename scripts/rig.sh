@@ -776,7 +776,10 @@ host_key_fingerprint() {
 # would find first).
 remote_path() {
 	local p=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin
-	if [[ $DOCKER_CLI == /* ]]; then p=${DOCKER_CLI%/*}:$p; fi
+	case $DOCKER_CLI in
+	/usr/bin/* | /usr/sbin/* | /bin/* | /sbin/*) ;;
+	/*) p=${DOCKER_CLI%/*}:$p ;;
+	esac
 	echo "$p"
 }
 
@@ -813,7 +816,11 @@ UseDNS no
 MaxStartups 200
 MaxSessions 100
 LogLevel VERBOSE
-SetEnv DOCKER_HOST=unix://$RIG_DIR/$SSH_DAEMON/docker.sock PATH=$(remote_path)
+# Sessions reach the engine through DOCKER_HOST. SHLVL=1 keeps bash (root's
+# shell runs every command) from sourcing ~/.bashrc, which Debian's bash
+# does for sshd sessions: whatever the machine's root dotfiles print or
+# cost would otherwise land in every dial-stdio stream.
+SetEnv DOCKER_HOST=unix://$RIG_DIR/$SSH_DAEMON/docker.sock PATH=$(remote_path) SHLVL=1
 EOF
 	# OpenSSH 9.8+ shuts out a source address after failed logins, and the
 	# tests fail logins from 127.0.0.1 on purpose.

@@ -1,16 +1,25 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { auditTrail } from "./audit/audit-trail.js";
 import type { AppEnv, Services } from "./env.js";
+import { ApiError } from "./errors/api-error.js";
 import { onError, onNotFound } from "./errors/problem.js";
 import { validationHook } from "./errors/validation.js";
 import { accessLog } from "./middleware/access-log.js";
+import { rejectDuplicateKeys } from "./middleware/strict-json.js";
 import { buildOpenApiDocument } from "./openapi/document.js";
 import { BEARER_SCHEME } from "./openapi/operation.js";
 import { registerListAudit } from "./routes/audit/list-audit.js";
 import { registerJwks } from "./routes/auth/jwks.js";
+import { registerContainerActions } from "./routes/containers/container-actions.js";
+import { registerCreateContainer } from "./routes/containers/create-container.js";
 import { registerInspectContainer } from "./routes/containers/inspect-container.js";
 import { registerListContainers } from "./routes/containers/list-containers.js";
+import { registerRemoveContainer } from "./routes/containers/remove-container.js";
+import { registerRenameContainer } from "./routes/containers/rename-container.js";
+import { registerTopContainer } from "./routes/containers/top-container.js";
+import { registerWaitContainer } from "./routes/containers/wait-container.js";
 import { registerHealthz } from "./routes/health/healthz.js";
 import { registerReadyz } from "./routes/health/readyz.js";
 import { registerCreateHost } from "./routes/hosts/create-host.js";
@@ -34,6 +43,16 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   });
   app.use(accessLog);
   app.use(auditTrail);
+  // JSON bodies are small: a host's certificates are the largest thing portcall takes as JSON.
+  app.use(
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: () => {
+        throw new ApiError("payload_too_large", "The body is larger than 1 MiB.");
+      },
+    }),
+  );
+  app.use(rejectDuplicateKeys);
   app.onError(onError);
   app.notFound(onNotFound);
 
@@ -48,6 +67,12 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerGetHostInfo(app);
   registerListContainers(app);
   registerInspectContainer(app);
+  registerCreateContainer(app);
+  registerContainerActions(app);
+  registerRemoveContainer(app);
+  registerRenameContainer(app);
+  registerTopContainer(app);
+  registerWaitContainer(app);
   registerCreateToken(app);
   registerListTokens(app);
   registerRevokeToken(app);

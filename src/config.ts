@@ -48,6 +48,13 @@ const ConfigSchema = z
     PORTCALL_OIDC_JWKS_URL: z.url("must be a URL").optional(),
     PORTCALL_OIDC_HOSTS_CLAIM: z.string().min(1).default("portcall_hosts"),
     PORTCALL_OIDC_SCOPE_CLAIM: z.string().min(1).default("scope"),
+    // Limits for containers whose spec sets none: nothing portcall starts is unbounded.
+    PORTCALL_DEFAULT_MEMORY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(6 * 1024 * 1024, "must be at least 6 MiB")
+      .default(512 * 1024 * 1024),
+    PORTCALL_DEFAULT_PIDS_LIMIT: z.coerce.number().int().min(1, "must be at least 1").default(1024),
     PORTCALL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     DOCKER_HOST: z
       .string()
@@ -83,6 +90,7 @@ export type Config = {
         scopeClaim: string;
       }
     | undefined;
+  containerDefaults: { memoryBytes: number; pids: number };
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   localDockerSocket: string;
   /** True when DOCKER_HOST named the local socket: it is registered on first start even if it is down. */
@@ -129,6 +137,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             scopeClaim: value.PORTCALL_OIDC_SCOPE_CLAIM,
           }
         : undefined,
+    containerDefaults: {
+      memoryBytes: value.PORTCALL_DEFAULT_MEMORY_BYTES,
+      pids: value.PORTCALL_DEFAULT_PIDS_LIMIT,
+    },
     logLevel: value.PORTCALL_LOG_LEVEL,
     localDockerSocket: value.DOCKER_HOST ? value.DOCKER_HOST.slice("unix://".length) : "/var/run/docker.sock",
     localDockerSocketExplicit: value.DOCKER_HOST !== undefined,

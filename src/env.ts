@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AuditLog } from "./audit/audit-log.js";
 import type { Principal } from "./auth/principal.js";
 import type { TokenService } from "./auth/token-service.js";
+import type { PolicyDefaults } from "./docker/create-policy.js";
 import type { HostRegistry } from "./hosts/host-registry.js";
 import type { Logger } from "./logging/logger.js";
 import type { Store } from "./store/database.js";
@@ -13,6 +14,8 @@ export type Services = {
   store: Store;
   tokens: TokenService;
   audit: AuditLog;
+  /** Limits every container gets when its spec sets none. */
+  containerDefaults: PolicyDefaults;
 };
 
 /** What the operation's own middleware learnt about the request, for the audit trail. */

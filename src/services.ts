@@ -100,6 +100,7 @@ export async function createServices(
     store,
     tokens,
     audit: new AuditLog(store.db, logger),
+    containerDefaults: config.containerDefaults,
     close: async () => {
       await hosts.close();
       await tokens.close();

@@ -1,7 +1,7 @@
 import { ApiError } from "../errors/api-error.js";
 
 /** What the failed call was about, so a daemon 404 can say which thing is missing. */
-export type CallTarget = { kind: "container"; ref: string };
+export type CallTarget = { kind: "container" | "image"; ref: string };
 
 export type CallContext = {
   hostId: string;
@@ -49,6 +49,12 @@ function notFound(context: CallContext): ApiError | undefined {
       `Container "${context.target.ref}" does not exist on host "${context.hostId}".`,
     );
   }
+  if (context.target?.kind === "image") {
+    return new ApiError(
+      "image_not_found",
+      `Image "${context.target.ref}" is not on host "${context.hostId}".`,
+    );
+  }
   return undefined;
 }
 
@@ -73,6 +79,9 @@ export function toApiError(error: unknown, context: CallContext): ApiError {
     if (status === 404) {
       const specific = notFound(context);
       if (specific) return new ApiError(specific.code, specific.message, { cause: error });
+    }
+    if (status === 409) {
+      return new ApiError("conflict", `${host} refused: ${message || "conflict"}`, { cause: error });
     }
     if (status === 400) {
       return new ApiError("invalid_request", `${host} rejected the request: ${message || "bad parameter"}`, {

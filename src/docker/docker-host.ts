@@ -8,7 +8,17 @@ import { type EngineInfo, type HostInfo, toHostInfo } from "./host-info-mapper.j
 
 // dockerode passes abortSignal through on these calls; @types/dockerode has not caught up.
 type Signalled = { abortSignal: AbortSignal };
+/** The Docker body of `POST /containers/create`, built only by `toDockerCreateBody`. */
+export type DockerCreateBody = Dockerode.ContainerCreateOptions & { Image: string };
+
+export type ContainerProcesses = { titles: string[]; processes: string[][] };
+
 type EngineCalls = {
+  createContainer(options: {
+    _query: Record<string, string>;
+    _body: DockerCreateBody;
+    abortSignal: AbortSignal;
+  }): Promise<{ id: string }>;
   ping(options: Signalled): Promise<unknown>;
   info(options: Signalled): Promise<EngineInfo>;
   version(options: Signalled): Promise<Dockerode.DockerVersion>;
@@ -148,6 +158,125 @@ export class DockerHost {
       this.docker.getContainer(encodeURIComponent(ref)).inspect({ abortSignal }),
     );
     return toContainerDetail(info);
+  }
+
+  /** Creates a container from a body built by portcall's own translation (never from client JSON). */
+  async createContainer(
+    body: DockerCreateBody,
+    name: string | undefined,
+    options: CallOptions = {},
+  ): Promise<{ id: string }> {
+    // `_query` and `_body` keep docker-modem from also copying the whole body into the query string.
+    const created = await this.call(options, { kind: "image", ref: body.Image }, (abortSignal) =>
+      this.engine.createContainer({ _query: name ? { name } : {}, _body: body, abortSignal }),
+    );
+    return { id: created.id };
+  }
+
+  /** Starting a running container is a success, as Docker's 304 means. */
+  startContainer(ref: string, options: CallOptions = {}): Promise<void> {
+    return this.containerAction(ref, options, (container, abortSignal) => container.start({ abortSignal }));
+  }
+
+  /** Stopping a stopped container is a success. The deadline allows for the grace period. */
+  stopContainer(ref: string, timeoutSeconds: number, options: CallOptions = {}): Promise<void> {
+    return this.containerAction(ref, this.withGrace(options, timeoutSeconds), (container, abortSignal) =>
+      container.stop({ t: timeoutSeconds, abortSignal }),
+    );
+  }
+
+  restartContainer(ref: string, timeoutSeconds: number, options: CallOptions = {}): Promise<void> {
+    return this.containerAction(ref, this.withGrace(options, timeoutSeconds), (container, abortSignal) =>
+      container.restart({ t: timeoutSeconds, abortSignal }),
+    );
+  }
+
+  killContainer(ref: string, signal: string, options: CallOptions = {}): Promise<void> {
+    return this.containerAction(ref, options, (container, abortSignal) =>
+      container.kill({ signal, abortSignal }),
+    );
+  }
+
+  pauseContainer(ref: string, options: CallOptions = {}): Promise<void> {
+    return this.containerAction(ref, options, (container, abortSignal) => container.pause({ abortSignal }));
+  }
+
+  unpauseContainer(ref: string, options: CallOptions = {}): Promise<void> {
+    return this.containerAction(ref, options, (container, abortSignal) => container.unpause({ abortSignal }));
+  }
+
+  removeContainer(
+    ref: string,
+    flags: { force: boolean; volumes: boolean },
+    options: CallOptions = {},
+  ): Promise<void> {
+    return this.containerAction(ref, options, (container, abortSignal) =>
+      container.remove({ force: flags.force, v: flags.volumes, abortSignal }),
+    );
+  }
+
+  renameContainer(ref: string, name: string, options: CallOptions = {}): Promise<void> {
+    return this.containerAction(ref, options, (container, abortSignal) =>
+      container.rename({ name, abortSignal }),
+    );
+  }
+
+  async topContainer(ref: string, psArgs: string, options: CallOptions = {}): Promise<ContainerProcesses> {
+    const top = await this.call(options, { kind: "container", ref }, (abortSignal) =>
+      this.docker.getContainer(encodeURIComponent(ref)).top({ ps_args: psArgs, abortSignal }),
+    );
+    return { titles: top.Titles ?? [], processes: top.Processes ?? [] };
+  }
+
+  /**
+   * Waits until the container reaches `condition` or `timeoutMs` passes (then `timedOut`). Docker answers
+   * `/wait` only when the condition is met, so the deadline here is the caller's, not the host's call deadline.
+   */
+  async waitContainer(
+    ref: string,
+    condition: "not-running" | "next-exit" | "removed",
+    timeoutMs: number,
+    options: CallOptions = {},
+  ): Promise<{ timedOut: true } | { timedOut: false; exitCode: number; error: string | null }> {
+    const limit = AbortSignal.timeout(timeoutMs);
+    try {
+      const result = await this.call(
+        {
+          signal: options.signal ? AbortSignal.any([options.signal, limit]) : limit,
+          timeoutMs: timeoutMs + this.callTimeoutMs,
+        },
+        { kind: "container", ref },
+        (abortSignal) => this.docker.getContainer(encodeURIComponent(ref)).wait({ condition, abortSignal }),
+      );
+      return { timedOut: false, exitCode: result.StatusCode, error: result.Error?.Message || null };
+    } catch (error) {
+      if (limit.aborted && !options.signal?.aborted) return { timedOut: true };
+      throw error;
+    }
+  }
+
+  private withGrace(options: CallOptions, graceSeconds: number): CallOptions {
+    return { ...options, timeoutMs: (options.timeoutMs ?? this.callTimeoutMs) + graceSeconds * 1000 };
+  }
+
+  private async containerAction(
+    ref: string,
+    options: CallOptions,
+    action: (container: Dockerode.Container, abortSignal: AbortSignal) => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await this.call(options, { kind: "container", ref }, (abortSignal) =>
+        action(this.docker.getContainer(encodeURIComponent(ref)), abortSignal),
+      );
+    } catch (error) {
+      // 304: already in the wanted state; asking twice is not an error.
+      if (
+        error instanceof ApiError &&
+        (error.cause as { statusCode?: number } | undefined)?.statusCode === 304
+      )
+        return;
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

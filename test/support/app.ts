@@ -52,7 +52,14 @@ export async function testServices(options: TestAppOptions = {}): Promise<Servic
     { ...TEST_TOKEN_OPTIONS, ...options.tokens },
     options.oidc,
   );
-  return { hosts, logger, store, tokens, audit: new AuditLog(store.db, logger) };
+  return {
+    hosts,
+    logger,
+    store,
+    tokens,
+    audit: new AuditLog(store.db, logger),
+    containerDefaults: { memoryBytes: 256 * 1024 * 1024, pids: 512 },
+  };
 }
 
 export type TestApp = {

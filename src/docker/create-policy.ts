@@ -1,0 +1,130 @@
+import { posix } from "node:path";
+import type Dockerode from "dockerode";
+import { z } from "zod";
+import { ApiError } from "../errors/api-error.js";
+import type { ContainerSpec } from "../schemas/container-create.js";
+import type { DockerCreateBody } from "./docker-host.js";
+
+/** Host paths no grant can open: the Docker socket lives under /run, and the rest is the host's own state. */
+const NEVER_BIND = ["/run", "/var/run", "/proc", "/sys", "/dev"];
+
+/** The `policy` claim of a token: grants that loosen the deny-by-default create policy. Unknown keys are ignored. */
+const PolicyGrantsSchema = z.object({
+  binds: z.array(z.object({ path: z.string(), readWrite: z.boolean().optional() })).optional(),
+  publicPorts: z.boolean().optional(),
+  hostNetwork: z.boolean().optional(),
+});
+
+export type PolicyGrants = z.infer<typeof PolicyGrantsSchema>;
+
+export type PolicyDefaults = { memoryBytes: number; pids: number };
+
+function deny(field: string, why: string, grant: string | null): never {
+  const allow = grant ? ` The policy grant ${grant} would allow it.` : " No grant allows it.";
+  throw new ApiError("policy_denied", `${field}: ${why}.${allow}`);
+}
+
+const under = (path: string, prefix: string) =>
+  path === prefix || path.startsWith(prefix === "/" ? "/" : `${prefix}/`);
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith("127.") || ip === "::1";
+}
+
+function checkBind(index: number, source: string, readOnly: boolean, grants: PolicyGrants): void {
+  const field = `mounts.${index}.source`;
+  const normal = posix.normalize(source);
+  if (normal !== source || source.split("/").includes(".."))
+    deny(field, `${source} is not a normalised path`, null);
+  const forbidden = NEVER_BIND.find((prefix) => under(normal, prefix) || under(prefix, normal));
+  if (forbidden) deny(field, `binding ${normal} would expose ${forbidden} of the host`, null);
+  const grant = grants.binds?.find((candidate) => under(normal, posix.normalize(candidate.path)));
+  if (!grant)
+    deny(field, `a bind mount of host path ${normal} is not allowed`, `binds: [{ path: "${normal}" }]`);
+  if (!readOnly && !grant.readWrite) {
+    deny(
+      `mounts.${index}.readOnly`,
+      `writing to ${normal} is not allowed`,
+      `binds: [{ path: "${grant.path}", readWrite: true }]`,
+    );
+  }
+}
+
+function toDockerMount(mount: NonNullable<ContainerSpec["mounts"]>[number]): Dockerode.MountSettings {
+  if (mount.type === "tmpfs") {
+    return {
+      Type: "tmpfs",
+      Source: "",
+      Target: mount.target,
+      ...(mount.sizeBytes ? { TmpfsOptions: { SizeBytes: mount.sizeBytes, Mode: 0o1777 } } : {}),
+    };
+  }
+  return { Type: mount.type, Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly };
+}
+
+/**
+ * Checks a container spec against the create policy and translates it to Docker's body. Everything that gives
+ * a container power over its host is refused unless the token's policy grant allows it; some things never
+ * pass; `no-new-privileges` and default memory and pids limits are always set.
+ */
+export function toDockerCreateBody(
+  spec: ContainerSpec,
+  policy: Record<string, unknown>,
+  defaults: PolicyDefaults,
+): DockerCreateBody {
+  const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
+
+  spec.mounts?.forEach((mount, index) => {
+    if (mount.type === "bind") checkBind(index, mount.source, mount.readOnly, grants);
+  });
+  spec.ports?.forEach((port, index) => {
+    if (!isLoopback(port.hostIp) && !grants.publicPorts) {
+      deny(
+        `ports.${index}.hostIp`,
+        `publishing on ${port.hostIp} reaches beyond this host`,
+        "publicPorts: true",
+      );
+    }
+  });
+  if (spec.network === "host" && !grants.hostNetwork) {
+    deny("network", "the host's network namespace is not allowed", "hostNetwork: true");
+  }
+
+  const key = (port: { containerPort: number; protocol: string }) => `${port.containerPort}/${port.protocol}`;
+  const portBindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const port of spec.ports ?? []) {
+    portBindings[key(port)] = [
+      ...(portBindings[key(port)] ?? []),
+      { HostIp: port.hostIp, HostPort: port.hostPort ? String(port.hostPort) : "" },
+    ];
+  }
+
+  return {
+    Image: spec.image,
+    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+    Env: Object.entries(spec.env ?? {}).map(([name, value]) => `${name}=${value}`),
+    ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+    ...(spec.user ? { User: spec.user } : {}),
+    Labels: spec.labels ?? {},
+    ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+    Tty: spec.tty ?? false,
+    ...(spec.stopTimeout !== undefined ? { StopTimeout: spec.stopTimeout } : {}),
+    ExposedPorts: Object.fromEntries((spec.ports ?? []).map((port) => [key(port), {}])),
+    HostConfig: {
+      PortBindings: portBindings,
+      RestartPolicy: {
+        Name: spec.restartPolicy?.name ?? "no",
+        MaximumRetryCount: spec.restartPolicy?.maximumRetryCount ?? 0,
+      },
+      Memory: spec.limits?.memoryBytes ?? defaults.memoryBytes,
+      PidsLimit: spec.limits?.pids ?? defaults.pids,
+      ...(spec.limits?.cpus ? { NanoCpus: Math.round(spec.limits.cpus * 1e9) } : {}),
+      Mounts: (spec.mounts ?? []).map(toDockerMount),
+      ...(spec.network ? { NetworkMode: spec.network } : {}),
+      AutoRemove: spec.autoRemove ?? false,
+      Privileged: false,
+      SecurityOpt: ["no-new-privileges:true"],
+    },
+  };
+}
