@@ -28,6 +28,8 @@ import { registerGetHost } from "./routes/hosts/get-host.js";
 import { registerGetHostInfo } from "./routes/hosts/get-host-info.js";
 import { registerListHosts } from "./routes/hosts/list-hosts.js";
 import { registerUpdateHost } from "./routes/hosts/update-host.js";
+import { registerImageQueries } from "./routes/images/image-queries.js";
+import { registerPullImage } from "./routes/images/pull-image.js";
 import { registerCreateToken } from "./routes/tokens/create-token.js";
 import { registerListTokens } from "./routes/tokens/list-tokens.js";
 import { registerRevokeToken } from "./routes/tokens/revoke-token.js";
@@ -73,6 +75,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerRenameContainer(app);
   registerTopContainer(app);
   registerWaitContainer(app);
+  registerImageQueries(app);
+  registerPullImage(app);
   registerCreateToken(app);
   registerListTokens(app);
   registerRevokeToken(app);

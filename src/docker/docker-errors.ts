@@ -14,7 +14,7 @@ export type CallContext = {
 };
 
 // docker-modem errors carry the daemon's status and JSON body; socket errors carry a Node `code`.
-type ModemError = Error & { statusCode?: number; json?: unknown; code?: string };
+export type ModemError = Error & { statusCode?: number; json?: unknown; code?: string };
 
 const CONNECTION_FAULTS: Record<string, string> = {
   ECONNREFUSED: "the connection was refused (is the daemon running?)",
@@ -34,11 +34,16 @@ const TLS_FAULT = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_
 
 const MAX_DAEMON_MESSAGE = 500;
 
-function daemonMessage(error: ModemError): string {
+/**
+ * The daemon's own message. docker-modem puts the JSON body in `json` for plain calls, but for streaming calls
+ * (pull, logs) only inside its message text: "(HTTP code 500) server error - <message> ".
+ */
+export function daemonMessage(error: ModemError): string {
   const json = error.json as { message?: unknown } | string | undefined;
-  const raw = typeof json === "object" && json && typeof json.message === "string" ? json.message : "";
+  const fromJson = typeof json === "object" && json && typeof json.message === "string" ? json.message : "";
+  const fromText = /^\(HTTP code \d+\) [^-]*- ([\s\S]*)$/.exec(error.message ?? "")?.[1] ?? "";
   // Strip control characters so a daemon's message cannot forge lines in a log or a terminal.
-  const cleaned = raw.replace(/\p{Cc}+/gu, " ").trim();
+  const cleaned = (fromJson || fromText).replace(/\p{Cc}+/gu, " ").trim();
   return cleaned.length > MAX_DAEMON_MESSAGE ? `${cleaned.slice(0, MAX_DAEMON_MESSAGE)}…` : cleaned;
 }
 

@@ -1,10 +1,15 @@
+import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
 import { ApiError } from "../errors/api-error.js";
 import type { ContainerDetail, ContainerState, ContainerSummary } from "../schemas/container.js";
+import type { ImageDetail, ImageHistory, ImageSummary } from "../schemas/image.js";
 import { type Connection, createDockerClient, type DockerClient } from "./connection.js";
 import { toContainerDetail, toContainerSummary } from "./container-mapper.js";
-import { type CallContext, type CallTarget, toApiError } from "./docker-errors.js";
+import { type CallContext, type CallTarget, daemonMessage, toApiError } from "./docker-errors.js";
 import { type EngineInfo, type HostInfo, toHostInfo } from "./host-info-mapper.js";
+import { toImageDetail, toImageHistory, toImageSummary } from "./image-mapper.js";
+import { IdleStreamError, readJsonLines } from "./json-lines.js";
+import { registryError } from "./registry-errors.js";
 
 // dockerode passes abortSignal through on these calls; @types/dockerode has not caught up.
 type Signalled = { abortSignal: AbortSignal };
@@ -12,6 +17,24 @@ type Signalled = { abortSignal: AbortSignal };
 export type DockerCreateBody = Dockerode.ContainerCreateOptions & { Image: string };
 
 export type ContainerProcesses = { titles: string[]; processes: string[][] };
+
+/** One line of a pull's progress: a layer (`id`) and what is happening to it. */
+export type PullProgress = {
+  id: string | null;
+  status: string;
+  current: number | null;
+  total: number | null;
+};
+
+function toPullProgress(line: Record<string, unknown>): PullProgress {
+  const detail = (line.progressDetail ?? {}) as { current?: unknown; total?: unknown };
+  return {
+    id: typeof line.id === "string" ? line.id : null,
+    status: typeof line.status === "string" ? line.status : "",
+    current: typeof detail.current === "number" ? detail.current : null,
+    total: typeof detail.total === "number" ? detail.total : null,
+  };
+}
 
 type EngineCalls = {
   createContainer(options: {
@@ -34,6 +57,8 @@ export type DockerHostOptions = {
   connection: Connection;
   /** Deadline of one plain (non-streaming) call; also bounds connecting. */
   callTimeoutMs: number;
+  /** How long a stream (pull progress, logs) may stay silent before it is cut. */
+  streamIdleMs?: number;
   /** Consecutive transport failures after which calls fail fast until the host answers again. */
   failureThreshold?: number;
   /** While down, how long calls fail fast before one is let through to try the host again. */
@@ -85,6 +110,7 @@ export class DockerHost {
   private readonly callTimeoutMs: number;
   private readonly failureThreshold: number;
   private readonly retryIntervalMs: number;
+  private readonly streamIdleMs: number;
   // Aborted by close(): ends calls and streams still running when the host is removed or the server stops.
   private readonly lifetime = new AbortController();
   private negotiated: Promise<string> | undefined;
@@ -107,6 +133,7 @@ export class DockerHost {
     this.callTimeoutMs = options.callTimeoutMs;
     this.failureThreshold = options.failureThreshold ?? 3;
     this.retryIntervalMs = options.retryIntervalMs ?? 5_000;
+    this.streamIdleMs = options.streamIdleMs ?? 120_000;
   }
 
   static async connect(options: DockerHostOptions): Promise<DockerHost> {
@@ -158,6 +185,110 @@ export class DockerHost {
       this.docker.getContainer(encodeURIComponent(ref)).inspect({ abortSignal }),
     );
     return toContainerDetail(info);
+  }
+
+  async listImages(options: CallOptions = {}): Promise<ImageSummary[]> {
+    const images = await this.call(options, undefined, (abortSignal) =>
+      this.docker.listImages({ abortSignal }),
+    );
+    return images.map(toImageSummary);
+  }
+
+  async inspectImage(ref: string, options: CallOptions = {}): Promise<ImageDetail> {
+    const info = await this.call(options, { kind: "image", ref }, (abortSignal) =>
+      this.get<Dockerode.ImageInspectInfo>(`/images/${ref}/json`, abortSignal),
+    );
+    return toImageDetail(info);
+  }
+
+  async imageHistory(ref: string, options: CallOptions = {}): Promise<ImageHistory> {
+    const history = await this.call(options, { kind: "image", ref }, (abortSignal) =>
+      this.get<Parameters<typeof toImageHistory>[0]>(`/images/${ref}/history`, abortSignal),
+    );
+    return toImageHistory(history);
+  }
+
+  async removeImage(
+    ref: string,
+    flags: { force: boolean; noprune: boolean },
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.call(options, { kind: "image", ref }, (abortSignal) =>
+      this.docker.getImage(ref).remove({ force: flags.force, noprune: flags.noprune, abortSignal }),
+    );
+  }
+
+  async tagImage(
+    source: string,
+    target: { repo: string; tag: string },
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.call(options, { kind: "image", ref: source }, (abortSignal) =>
+      this.docker.getImage(source).tag({ repo: target.repo, tag: target.tag, abortSignal }),
+    );
+  }
+
+  /**
+   * Pulls an image and resolves once the pull has finished. The daemon answers HTTP 200 and reports a failed
+   * pull inside the stream, so every line is read and an `error` in it becomes a real error. Progress lines go
+   * to `onProgress`. The stream has an idle deadline, not a total one: big images take long, silent ones fail.
+   */
+  async pullImage(
+    ref: string,
+    settings: { platform?: string | undefined; auth?: { username: string; password: string } | undefined },
+    onProgress: (event: PullProgress) => void = () => {},
+    options: CallOptions = {},
+  ): Promise<void> {
+    // A pull refused before its stream starts (unknown manifest, no credentials) is still a registry failure.
+    const registryFailure = (error: unknown) => {
+      const cause =
+        error instanceof ApiError
+          ? (error.cause as Parameters<typeof daemonMessage>[0] | undefined)
+          : undefined;
+      const message = cause && typeof cause.statusCode === "number" ? daemonMessage(cause) : "";
+      return message ? registryError(message, ref, this.id, error) : error;
+    };
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.call(options, { kind: "image", ref }, (abortSignal) =>
+        this.docker.pull(ref, {
+          ...(settings.platform ? { platform: settings.platform } : {}),
+          ...(settings.auth
+            ? { authconfig: { username: settings.auth.username, password: settings.auth.password } }
+            : {}),
+          abortSignal: AbortSignal.any([abortSignal, this.lifetime.signal]),
+        }),
+      );
+    } catch (error) {
+      throw registryFailure(error);
+    }
+    let failure: string | undefined;
+    try {
+      await readJsonLines(stream as Readable, this.streamIdleMs, (line) => {
+        const detail = line.errorDetail as { message?: unknown } | undefined;
+        const error =
+          typeof line.error === "string"
+            ? line.error
+            : typeof detail?.message === "string"
+              ? detail.message
+              : undefined;
+        if (error) failure ??= error;
+        else onProgress(toPullProgress(line));
+      });
+    } catch (error) {
+      if (error instanceof IdleStreamError) {
+        throw new ApiError(
+          "host_timeout",
+          `Host "${this.id}" stopped reporting on the pull of ${ref} (${error.message}).`,
+        );
+      }
+      throw toApiError(error, {
+        hostId: this.id,
+        deadlineMs: this.streamIdleMs,
+        abortedBy: options.signal?.aborted ? "client" : undefined,
+      });
+    }
+    if (failure) throw registryError(failure, ref, this.id);
   }
 
   /** Creates a container from a body built by portcall's own translation (never from client JSON). */
@@ -253,6 +384,24 @@ export class DockerHost {
       if (limit.aborted && !options.signal?.aborted) return { timedOut: true };
       throw error;
     }
+  }
+
+  /**
+   * A GET through docker-modem for the calls whose dockerode wrapper drops the abort signal (image inspect and
+   * history). `path` holds only references that passed the strict image grammar.
+   */
+  private get<T>(path: string, abortSignal: AbortSignal): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial(
+        {
+          path,
+          method: "GET",
+          abortSignal,
+          statusCodes: { 200: true, 404: "not found", 500: "server error" },
+        },
+        (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as T)),
+      );
+    });
   }
 
   private withGrace(options: CallOptions, graceSeconds: number): CallOptions {

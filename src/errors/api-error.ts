@@ -5,6 +5,7 @@
 export const ERRORS = {
   invalid_request: { status: 400, title: "The request is invalid" },
   invalid_token: { status: 401, title: "Authentication required" },
+  registry_auth_failed: { status: 401, title: "The registry refused the credentials" },
   insufficient_scope: { status: 403, title: "The token lacks the scope this operation needs" },
   forbidden: { status: 403, title: "The token may not do this" },
   not_found: { status: 404, title: "No such route" },

@@ -50,8 +50,10 @@ export const ProblemSchema = z
 
 export type Problem = z.infer<typeof ProblemSchema>;
 
-export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
-  const body: Problem = {
+/** The problem document of an error, for a response or for the `error` event of a stream. */
+export function toProblem(c: Context<AppEnv>, error: ApiError): Problem {
+  c.set("problem", { code: error.code, detail: error.message });
+  return {
     type: `urn:portcall:error:${error.code}`,
     title: ERRORS[error.code].title,
     status: error.status,
@@ -60,8 +62,10 @@ export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
     requestId: c.get("requestId"),
     ...(error.errors ? { errors: error.errors } : {}),
   };
-  c.set("problem", { code: error.code, detail: error.message });
-  return c.body(JSON.stringify(body), error.status, {
+}
+
+export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
+  return c.body(JSON.stringify(toProblem(c, error)), error.status, {
     ...error.headers,
     "Content-Type": PROBLEM_CONTENT_TYPE,
   });

@@ -1,0 +1,66 @@
+import type { Context } from "hono";
+import { stream, streamSSE } from "hono/streaming";
+import type { AppEnv } from "../env.js";
+import { ApiError } from "../errors/api-error.js";
+import { toProblem } from "../errors/problem.js";
+
+export type StreamFormat = "ndjson" | "sse";
+
+export const NDJSON = "application/x-ndjson";
+export const SSE = "text/event-stream";
+
+/** The stream format the client asked for in `Accept`, or undefined for a plain JSON answer. */
+export function streamFormat(c: Context<AppEnv>): StreamFormat | undefined {
+  const accept = c.req.header("Accept") ?? "";
+  if (accept.includes(SSE)) return "sse";
+  if (accept.includes(NDJSON)) return "ndjson";
+  return undefined;
+}
+
+/** Sends one typed event; resolves when the client has taken it, so a slow reader slows the producer. */
+export type Send = (type: string, data: Record<string, unknown>) => Promise<void>;
+
+/**
+ * Streams events as NDJSON (`{"type": …, …}` per line) or SSE (`event: type`). The producer gets the client's
+ * abort signal: a client that leaves ends the work upstream at once. A failure after the headers went out
+ * becomes a final `error` event carrying the problem document.
+ */
+export function eventStream(
+  c: Context<AppEnv>,
+  format: StreamFormat,
+  produce: (send: Send, signal: AbortSignal) => Promise<void>,
+): Response {
+  const aborted = new AbortController();
+  const fail = (error: unknown) =>
+    toProblem(
+      c,
+      error instanceof ApiError
+        ? error
+        : new ApiError("internal_error", "The stream failed.", { cause: error }),
+    );
+  if (format === "sse") {
+    return streamSSE(c, async (sse) => {
+      sse.onAbort(() => aborted.abort());
+      let id = 0;
+      const send: Send = (type, data) =>
+        sse.writeSSE({ event: type, id: String(++id), data: JSON.stringify({ type, ...data }) });
+      try {
+        await produce(send, aborted.signal);
+      } catch (error) {
+        if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
+      }
+    });
+  }
+  c.header("Content-Type", NDJSON);
+  return stream(c, async (out) => {
+    out.onAbort(() => aborted.abort());
+    const send: Send = async (type, data) => {
+      await out.write(`${JSON.stringify({ type, ...data })}\n`);
+    };
+    try {
+      await produce(send, aborted.signal);
+    } catch (error) {
+      if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
+    }
+  });
+}

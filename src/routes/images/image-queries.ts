@@ -1,0 +1,95 @@
+import { z } from "@hono/zod-openapi";
+import { grantedClient } from "../../auth/host-access.js";
+import type { App } from "../../env.js";
+import { operation } from "../../openapi/operation.js";
+import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
+import {
+  ImageDetailSchema,
+  ImageHistorySchema,
+  ImageListSchema,
+  ImageRefQuerySchema,
+} from "../../schemas/image.js";
+import { HostParamsSchema } from "../../schemas/params.js";
+
+export const listImagesRoute = operation("images:read", {
+  method: "get",
+  path: "/v1/hosts/{host}/images",
+  operationId: "listImages",
+  tags: ["Images"],
+  summary: "List images on a host",
+  request: { params: HostParamsSchema },
+  errors: [...HOST_CALL_ERRORS],
+  responses: { 200: jsonResponse(ImageListSchema, "The images.") },
+});
+
+export const inspectImageRoute = operation("images:read", {
+  method: "get",
+  path: "/v1/hosts/{host}/images/inspect",
+  operationId: "inspectImage",
+  tags: ["Images"],
+  summary: "Inspect an image",
+  description: "The image is named by the `ref` query parameter, since references hold `/`, `:` and `@`.",
+  request: { params: HostParamsSchema, query: ImageRefQuerySchema },
+  errors: [...HOST_CALL_ERRORS, "image_not_found"],
+  responses: { 200: jsonResponse(ImageDetailSchema, "The image.") },
+});
+
+export const imageHistoryRoute = operation("images:read", {
+  method: "get",
+  path: "/v1/hosts/{host}/images/history",
+  operationId: "getImageHistory",
+  tags: ["Images"],
+  summary: "An image's layers",
+  description: "Each step that made the image, newest first: what created it and how much it added.",
+  request: { params: HostParamsSchema, query: ImageRefQuerySchema },
+  errors: [...HOST_CALL_ERRORS, "image_not_found"],
+  responses: { 200: jsonResponse(ImageHistorySchema, "The layers.") },
+});
+
+const flag = (description: string) =>
+  z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true")
+    .openapi({ description });
+
+export const removeImageRoute = operation("images:write", {
+  method: "delete",
+  path: "/v1/hosts/{host}/images",
+  operationId: "removeImage",
+  tags: ["Images"],
+  summary: "Remove an image",
+  description: "An image a container uses is 409 `conflict` unless `force=true`.",
+  request: {
+    params: HostParamsSchema,
+    query: ImageRefQuerySchema.extend({
+      force: flag("Remove it even if containers use it or it has several tags."),
+      noprune: flag("Keep untagged parent images."),
+    }),
+  },
+  errors: [...HOST_CALL_ERRORS, "image_not_found", "conflict"],
+  responses: { 204: { description: "Removed." } },
+});
+
+export function registerImageQueries(app: App): void {
+  app.openapi(listImagesRoute, async (c) => {
+    const host = await grantedClient(c, c.req.valid("param").host);
+    return c.json({ items: await host.listImages({ signal: c.req.raw.signal }) }, 200);
+  });
+  app.openapi(inspectImageRoute, async (c) => {
+    const host = await grantedClient(c, c.req.valid("param").host);
+    return c.json(await host.inspectImage(c.req.valid("query").ref, { signal: c.req.raw.signal }), 200);
+  });
+  app.openapi(imageHistoryRoute, async (c) => {
+    const host = await grantedClient(c, c.req.valid("param").host);
+    return c.json(await host.imageHistory(c.req.valid("query").ref, { signal: c.req.raw.signal }), 200);
+  });
+  app.openapi(removeImageRoute, async (c) => {
+    const { host: hostId } = c.req.valid("param");
+    const { ref, force, noprune } = c.req.valid("query");
+    c.set("audit", { operationId: "removeImage", host: hostId, target: ref });
+    const host = await grantedClient(c, hostId);
+    await host.removeImage(ref, { force, noprune }, { signal: c.req.raw.signal });
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,79 @@
+import { z } from "@hono/zod-openapi";
+import { grantedClient } from "../../auth/host-access.js";
+import type { App } from "../../env.js";
+import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
+import { operation } from "../../openapi/operation.js";
+import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
+import { ImageDetailSchema, ImagePullSchema } from "../../schemas/image.js";
+import { HostParamsSchema } from "../../schemas/params.js";
+
+const PullEventSchema = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("progress"),
+      id: z.string().nullable().openapi({ description: "The layer, when the line is about one." }),
+      status: z.string().openapi({ example: "Downloading" }),
+      current: z.number().nullable(),
+      total: z.number().nullable(),
+    }),
+    z.object({ type: z.literal("result"), image: ImageDetailSchema }),
+    z.object({
+      type: z.literal("error"),
+      problem: z.object({ code: z.string(), detail: z.string() }).passthrough(),
+    }),
+  ])
+  .openapi("PullEvent", {
+    description: "One event of a pull's stream: progress lines, then one result or error.",
+  });
+
+export const pullImageRoute = operation("images:write", {
+  method: "post",
+  path: "/v1/hosts/{host}/images/pull",
+  operationId: "pullImage",
+  tags: ["Images"],
+  summary: "Pull an image onto a host",
+  description:
+    "Pulls from the image's registry, with `registryAuth` when given (used for this call only, never stored or " +
+    "logged). A pull that fails inside Docker's stream is a real error: 404 `image_not_found`, 401 " +
+    "`registry_auth_failed`. With `Accept: application/json` the answer comes when the pull is done; with " +
+    "`application/x-ndjson` or `text/event-stream` progress streams as it happens, ending in a `result` or an " +
+    "`error` event.",
+  request: {
+    params: HostParamsSchema,
+    body: { content: { "application/json": { schema: ImagePullSchema } }, required: true },
+  },
+  errors: [...HOST_CALL_ERRORS, "image_not_found", "registry_auth_failed", "unsupported_media_type"],
+  responses: {
+    200: {
+      description: "The image, once pulled; or the stream of its progress.",
+      content: {
+        "application/json": { schema: ImageDetailSchema },
+        [NDJSON]: { schema: PullEventSchema },
+        [SSE]: { schema: PullEventSchema },
+      },
+    },
+  },
+});
+
+export function registerPullImage(app: App): void {
+  app.openapi(pullImageRoute, async (c) => {
+    const { host: hostId } = c.req.valid("param");
+    const { image, platform, registryAuth } = c.req.valid("json");
+    c.set("audit", { operationId: "pullImage", host: hostId, target: image });
+    const host = await grantedClient(c, hostId);
+    const settings = { platform, auth: registryAuth };
+    const format = streamFormat(c);
+    if (!format) {
+      await host.pullImage(image, settings, undefined, { signal: c.req.raw.signal });
+      return c.json(await host.inspectImage(image, { signal: c.req.raw.signal }), 200);
+    }
+    return eventStream(c, format, async (send, signal) => {
+      const pending: Promise<void>[] = [];
+      await host.pullImage(image, settings, (progress) => pending.push(send("progress", progress)), {
+        signal,
+      });
+      await Promise.all(pending);
+      await send("result", { image: await host.inspectImage(image, { signal }) });
+    }) as never;
+  });
+}
