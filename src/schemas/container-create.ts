@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "@hono/zod-openapi";
 
 /** Docker's reference grammar, tightened: [registry[:port]/]path[:tag][@sha256:digest], at most 255 long. */
@@ -24,9 +25,14 @@ const PortSchema = z
   .object({
     containerPort: z.number().int().min(1).max(65535),
     protocol: z.enum(["tcp", "udp", "sctp"]).default("tcp"),
-    hostIp: z.union([z.ipv4(), z.ipv6()]).default("127.0.0.1").openapi({
-      description: "Host address to publish on. Anything but loopback needs the `publicPorts` policy grant.",
-    }),
+    hostIp: z
+      .string()
+      .refine((ip) => isIP(ip) !== 0, "must be an IPv4 or IPv6 address")
+      .default("127.0.0.1")
+      .openapi({
+        description:
+          "Host address to publish on. Anything but loopback needs the `publicPorts` policy grant.",
+      }),
     hostPort: z
       .number()
       .int()

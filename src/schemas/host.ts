@@ -95,7 +95,10 @@ export const HostCreateSchema = z
       id: "build-1",
       labels: { pool: "build" },
       url: "ssh://deploy@10.0.0.7:22",
-      ssh: { privateKey: "…", hostKeyFingerprint: "SHA256:…" },
+      ssh: {
+        privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\n…",
+        hostKeyFingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+      },
     },
   });
 
