@@ -13,6 +13,7 @@ import { BEARER_SCHEME } from "./openapi/operation.js";
 import { registerListAudit } from "./routes/audit/list-audit.js";
 import { registerJwks } from "./routes/auth/jwks.js";
 import { registerContainerActions } from "./routes/containers/container-actions.js";
+import { registerContainerLogs } from "./routes/containers/container-logs.js";
 import { registerCreateContainer } from "./routes/containers/create-container.js";
 import { registerInspectContainer } from "./routes/containers/inspect-container.js";
 import { registerListContainers } from "./routes/containers/list-containers.js";
@@ -75,6 +76,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerRenameContainer(app);
   registerTopContainer(app);
   registerWaitContainer(app);
+  registerContainerLogs(app);
   registerImageQueries(app);
   registerPullImage(app);
   registerCreateToken(app);

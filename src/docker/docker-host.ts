@@ -9,6 +9,7 @@ import { type CallContext, type CallTarget, daemonMessage, toApiError } from "./
 import { type EngineInfo, type HostInfo, toHostInfo } from "./host-info-mapper.js";
 import { toImageDetail, toImageHistory, toImageSummary } from "./image-mapper.js";
 import { IdleStreamError, readJsonLines } from "./json-lines.js";
+import { frames, type LogLine, logLines } from "./log-frames.js";
 import { registryError } from "./registry-errors.js";
 
 // dockerode passes abortSignal through on these calls; @types/dockerode has not caught up.
@@ -17,6 +18,20 @@ type Signalled = { abortSignal: AbortSignal };
 export type DockerCreateBody = Dockerode.ContainerCreateOptions & { Image: string };
 
 export type ContainerProcesses = { titles: string[]; processes: string[][] };
+
+/** A container's log, read once: as lines (with their stream) or as plain text. */
+export type ContainerLogs = { lines(): AsyncGenerator<LogLine>; text(): AsyncGenerator<Buffer> };
+
+export type LogQuery = {
+  follow: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  timestamps: boolean;
+  tail?: number | undefined;
+  /** Unix seconds. */
+  since?: number | undefined;
+  until?: number | undefined;
+};
 
 /** One line of a pull's progress: a layer (`id`) and what is happening to it. */
 export type PullProgress = {
@@ -289,6 +304,57 @@ export class DockerHost {
       });
     }
     if (failure) throw registryError(failure, ref, this.id);
+  }
+
+  /**
+   * A container's logs as a stream of lines, demultiplexed by the container's own TTY setting. Always a
+   * stream, even without `follow`, so a huge log never sits in memory; `signal` ends it (and the daemon
+   * request) when the client leaves.
+   */
+  async containerLogs(
+    ref: string,
+    query: LogQuery,
+    options: CallOptions & { signal: AbortSignal },
+  ): Promise<ContainerLogs> {
+    const { config } = await this.inspectContainer(ref, options);
+    const params: Record<string, string | number | boolean> = {
+      follow: query.follow,
+      stdout: query.stdout,
+      stderr: query.stderr,
+      timestamps: query.timestamps,
+      ...(query.tail !== undefined ? { tail: query.tail } : {}),
+      ...(query.since !== undefined ? { since: query.since } : {}),
+      ...(query.until !== undefined ? { until: query.until } : {}),
+    };
+    const stream = await this.call(
+      options,
+      { kind: "container", ref },
+      (abortSignal) =>
+        new Promise<Readable>((resolve, reject) => {
+          this.docker.modem.dial(
+            {
+              // docker-modem appends `options` to a path ending in "?" (and drops a path's last character otherwise).
+              path: `/containers/${encodeURIComponent(ref)}/logs?`,
+              options: params,
+              method: "GET",
+              isStream: true,
+              // The call's deadline covers the answer's headers; the stream itself lives until it ends or the
+              // client (or shutdown) stops it.
+              abortSignal: AbortSignal.any([options.signal, this.lifetime.signal]),
+              statusCodes: { 200: true, 404: "no such container", 500: "server error" },
+            },
+            (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as Readable)),
+          );
+          abortSignal.addEventListener("abort", () => reject(abortSignal.reason), { once: true });
+        }),
+    );
+    return {
+      lines: () => logLines(stream, { tty: config.tty, timestamps: query.timestamps }),
+      // Plain text needs no line splitting: payloads pass through as they come.
+      text: async function* () {
+        for await (const frame of frames(stream, config.tty)) yield frame.data;
+      },
+    };
   }
 
   /** Creates a container from a body built by portcall's own translation (never from client JSON). */

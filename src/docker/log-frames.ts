@@ -1,0 +1,64 @@
+import type { Readable } from "node:stream";
+
+export type LogStream = "stdout" | "stderr";
+export type LogLine = { stream: LogStream; ts: string | null; line: string };
+
+// A line longer than this is passed on in pieces: memory stays bounded whatever a container prints.
+const MAX_LINE_BYTES = 64 * 1024;
+
+/**
+ * Docker's multiplexed log stream: frames of an 8-byte header (stream type, 3 zero bytes, big-endian length)
+ * and a payload. A container with a TTY has no frames: everything is stdout.
+ */
+export async function* frames(
+  source: Readable,
+  tty: boolean,
+): AsyncGenerator<{ stream: LogStream; data: Buffer }> {
+  if (tty) {
+    for await (const chunk of source) yield { stream: "stdout", data: chunk as Buffer };
+    return;
+  }
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of source) {
+    pending = pending.length === 0 ? (chunk as Buffer) : Buffer.concat([pending, chunk as Buffer]);
+    while (pending.length >= 8) {
+      const length = pending.readUInt32BE(4);
+      if (pending.length < 8 + length) break;
+      yield { stream: pending[0] === 2 ? "stderr" : "stdout", data: pending.subarray(8, 8 + length) };
+      pending = pending.subarray(8 + length);
+    }
+  }
+}
+
+function split(text: string, timestamps: boolean, stream: LogStream): LogLine {
+  if (!timestamps) return { stream, ts: null, line: text };
+  const space = text.indexOf(" ");
+  return space > 0
+    ? { stream, ts: text.slice(0, space), line: text.slice(space + 1) }
+    : { stream, ts: null, line: text };
+}
+
+/** Log lines, per stream, in the order the daemon sent them; a last line without a newline is still given. */
+export async function* logLines(
+  source: Readable,
+  options: { tty: boolean; timestamps: boolean },
+): AsyncGenerator<LogLine> {
+  const partial: Record<LogStream, string> = { stdout: "", stderr: "" };
+  for await (const { stream, data } of frames(source, options.tty)) {
+    let text = partial[stream] + data.toString("utf8");
+    let newline = text.indexOf("\n");
+    while (newline !== -1) {
+      yield split(text.slice(0, newline).replace(/\r$/, ""), options.timestamps, stream);
+      text = text.slice(newline + 1);
+      newline = text.indexOf("\n");
+    }
+    while (text.length > MAX_LINE_BYTES) {
+      yield split(text.slice(0, MAX_LINE_BYTES), options.timestamps, stream);
+      text = text.slice(MAX_LINE_BYTES);
+    }
+    partial[stream] = text;
+  }
+  for (const stream of ["stdout", "stderr"] as const) {
+    if (partial[stream]) yield split(partial[stream], options.timestamps, stream);
+  }
+}

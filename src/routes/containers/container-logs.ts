@@ -1,0 +1,98 @@
+import { z } from "@hono/zod-openapi";
+import { stream } from "hono/streaming";
+import { grantedClient } from "../../auth/host-access.js";
+import type { App } from "../../env.js";
+import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
+import { operation } from "../../openapi/operation.js";
+import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
+import { ContainerParamsSchema } from "../../schemas/params.js";
+
+const flag = (fallback: "true" | "false", description: string) =>
+  z
+    .enum(["true", "false"])
+    .default(fallback)
+    .transform((value) => value === "true")
+    .openapi({ description });
+
+const time = (description: string) =>
+  z
+    .union([z.iso.datetime(), z.string().regex(/^\d{1,12}$/)])
+    .optional()
+    .transform((value) =>
+      value === undefined
+        ? undefined
+        : /^\d+$/.test(value)
+          ? Number(value)
+          : Math.floor(Date.parse(value) / 1000),
+    )
+    .openapi({ description: `${description} (RFC 3339 time or Unix seconds).` });
+
+const LogQuerySchema = z.object({
+  follow: flag("false", "Keep the stream open and send new lines as they come."),
+  stdout: flag("true", "Include standard output."),
+  stderr: flag("true", "Include standard error."),
+  timestamps: flag("false", "Give each line the daemon's timestamp (`ts`)."),
+  tail: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .optional()
+    .openapi({ description: "Only the last N lines." }),
+  since: time("Only lines at or after this time"),
+  until: time("Only lines before this time"),
+});
+
+const LogLineSchema = z
+  .object({
+    stream: z.enum(["stdout", "stderr"]),
+    ts: z.string().nullable().openapi({ description: "The daemon's timestamp, when `timestamps=true`." }),
+    line: z.string(),
+  })
+  .openapi("LogLine", { description: "One line of a container's output. In a stream, `type` is `log`." });
+
+export const containerLogsRoute = operation("containers:read", {
+  method: "get",
+  path: "/v1/hosts/{host}/containers/{id}/logs",
+  operationId: "getContainerLogs",
+  tags: ["Containers"],
+  summary: "A container's logs",
+  description:
+    "Streams the container's output, demultiplexed by its own TTY setting. `Accept` picks the format: " +
+    "`text/event-stream` (an event per line), `application/x-ndjson` (a JSON object per line) or `text/plain` " +
+    "(the text). Memory stays bounded whatever the log size: a slow reader slows the daemon instead of being " +
+    "buffered for, and a client that disconnects ends the daemon request at once.",
+  request: { params: ContainerParamsSchema, query: LogQuerySchema },
+  errors: [...HOST_CALL_ERRORS, "container_not_found"],
+  responses: {
+    200: {
+      description: "The log lines.",
+      content: {
+        "text/plain": { schema: z.string() },
+        [NDJSON]: { schema: LogLineSchema },
+        [SSE]: { schema: LogLineSchema },
+      },
+    },
+  },
+});
+
+export function registerContainerLogs(app: App): void {
+  app.openapi(containerLogsRoute, async (c) => {
+    const { host: hostId, id } = c.req.valid("param");
+    const host = await grantedClient(c, hostId);
+    const upstream = new AbortController();
+    const logs = await host.containerLogs(id, c.req.valid("query"), { signal: upstream.signal });
+    const format = streamFormat(c);
+    if (format) {
+      return eventStream(c, format, async (send, signal) => {
+        signal.addEventListener("abort", () => upstream.abort(), { once: true });
+        for await (const line of logs.lines()) await send("log", line);
+      }) as never;
+    }
+    c.header("Content-Type", "text/plain; charset=utf-8");
+    return stream(c, async (out) => {
+      out.onAbort(() => upstream.abort());
+      for await (const chunk of logs.text()) await out.write(chunk);
+    }) as never;
+  });
+}
