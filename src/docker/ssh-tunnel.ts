@@ -86,7 +86,8 @@ export class SshTunnel {
         local.pipe(channel).pipe(local);
       })
       .catch((error: unknown) => {
-        this.lastError = describe(error);
+        // A failed connection already said why (a host key mismatch reads better than ssh2's handshake error).
+        this.lastError ??= describe(error);
         local.destroy();
       });
   }

@@ -63,8 +63,10 @@ describeWithRig("private keys given to portcall", () => {
     expect((await call("/readyz")).status).toBe(200);
 
     const files = await readdir(dataDir);
-    expect(files).toEqual(expect.arrayContaining(["portcall.db", "secret.key"]));
-    const stored = await Promise.all(files.map((file) => readFile(join(dataDir, file), "latin1")));
+    expect(files).toEqual(expect.arrayContaining(["portcall.db", "secret.key", "signing-key.pem"]));
+    // portcall's own keys are files of their own (0600); everything else must hold no private key in clear.
+    const others = files.filter((file) => file !== "secret.key" && file !== "signing-key.pem");
+    const stored = await Promise.all(others.map((file) => readFile(join(dataDir, file), "latin1")));
     const everything = [...stored, server.log.join("\n"), ...responses].join("\n");
     expect(everything).not.toContain("PRIVATE KEY");
     // Nor does the bearer token every request carried.
