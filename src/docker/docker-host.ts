@@ -105,6 +105,16 @@ export type HostHealth = {
   error: string | null;
 };
 
+/** The health of a host no call or probe has reached yet. */
+export const UNKNOWN_HEALTH: HostHealth = Object.freeze({
+  reachable: null,
+  down: false,
+  lastCheckedAt: null,
+  latencyMs: null,
+  apiVersion: null,
+  error: null,
+});
+
 function compareVersions(a: string, b: string): number {
   const [aMajor = 0, aMinor = 0] = a.split(".").map(Number);
   const [bMajor = 0, bMinor = 0] = b.split(".").map(Number);
@@ -131,14 +141,7 @@ export class DockerHost {
   private negotiated: Promise<string> | undefined;
   private failures = 0;
   private retryAt = 0;
-  private health: HostHealth = {
-    reachable: null,
-    down: false,
-    lastCheckedAt: null,
-    latencyMs: null,
-    apiVersion: null,
-    error: null,
-  };
+  private health: HostHealth = { ...UNKNOWN_HEALTH };
 
   private constructor(options: DockerHostOptions, client: DockerClient) {
     this.id = options.id;

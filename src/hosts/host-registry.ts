@@ -1,4 +1,4 @@
-import { DockerHost, type HostHealth } from "../docker/docker-host.js";
+import { DockerHost, type HostHealth, UNKNOWN_HEALTH } from "../docker/docker-host.js";
 import { ApiError } from "../errors/api-error.js";
 import type { Logger } from "../logging/logger.js";
 import type { HostCreate, HostUpdate } from "../schemas/host.js";
@@ -13,15 +13,6 @@ export type HostRegistryOptions = {
   probeTimeoutMs: number;
   failureThreshold: number;
   retryIntervalMs: number;
-};
-
-const UNKNOWN_HEALTH: HostHealth = {
-  reachable: null,
-  down: false,
-  lastCheckedAt: null,
-  latencyMs: null,
-  apiVersion: null,
-  error: null,
 };
 
 /**

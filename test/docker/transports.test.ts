@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import type { HostCreate } from "../../src/schemas/host.js";
 import { appOver, testServices } from "../support/app.js";
 import { readJson } from "../support/http.js";
 import { describeWithRig, ensureImage, removeLabelled, rig, rigDocker, testLabel } from "../support/rig.js";
@@ -67,60 +68,50 @@ describeWithRig("reaching daemons over unix socket, mutual TLS and SSH", () => {
     await services.hosts.close();
   });
 
+  /** The problem a call to a host registered with these settings ends in; the host is closed after. */
+  async function problemThrough(host: HostCreate) {
+    const services = await testServices({ hosts: [host] });
+    try {
+      const res = await (await appOver(services)).request(`/v1/hosts/${host.id}/containers`);
+      expect(res.status).toBe(503);
+      return await readJson(res);
+    } finally {
+      await services.hosts.close();
+    }
+  }
+
   it("answers 503 naming the TLS failure when the daemon refuses portcall's client certificate", async () => {
     const { tls } = rig();
-    const services = await testServices({
-      hosts: [
-        {
-          id: "rogue",
-          url: tls.url,
-          tls: { ca: await read(tls.ca), cert: await read(tls.rogueCert), key: await read(tls.rogueKey) },
-        },
-      ],
+    const problem = await problemThrough({
+      id: "rogue",
+      url: tls.url,
+      tls: { ca: await read(tls.ca), cert: await read(tls.rogueCert), key: await read(tls.rogueKey) },
     });
-    const res = await (await appOver(services)).request("/v1/hosts/rogue/containers");
-    expect(res.status).toBe(503);
-    const problem = await readJson(res);
     expect(problem.code).toBe("host_unavailable");
     expect(problem.detail).toMatch(/TLS|connection was reset/);
-    await services.hosts.close();
   });
 
   it("answers 503 naming the TLS failure when the daemon's certificate is not signed by the given CA", async () => {
     const { tls } = rig();
-    const services = await testServices({
-      hosts: [
-        {
-          id: "untrusted",
-          url: tls.url,
-          tls: { ca: await read(tls.rogueCa), cert: await read(tls.cert), key: await read(tls.key) },
-        },
-      ],
+    const problem = await problemThrough({
+      id: "untrusted",
+      url: tls.url,
+      tls: { ca: await read(tls.rogueCa), cert: await read(tls.cert), key: await read(tls.key) },
     });
-    const res = await (await appOver(services)).request("/v1/hosts/untrusted/containers");
-    expect(res.status).toBe(503);
-    expect((await readJson(res)).detail).toMatch(/the TLS handshake failed \(\w+/);
-    await services.hosts.close();
+    expect(problem.detail).toMatch(/the TLS handshake failed \(\w+/);
   });
 
   it("answers 503 naming the host key when the SSH server presents another one", async () => {
     const { ssh } = rig();
-    const services = await testServices({
-      hosts: [
-        {
-          id: "spoofed",
-          url: ssh.url,
-          ssh: {
-            privateKey: await read(ssh.privateKey),
-            hostKeyFingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
-          },
-        },
-      ],
+    const problem = await problemThrough({
+      id: "spoofed",
+      url: ssh.url,
+      ssh: {
+        privateKey: await read(ssh.privateKey),
+        hostKeyFingerprint: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+      },
     });
-    const res = await (await appOver(services)).request("/v1/hosts/spoofed/containers");
-    expect(res.status).toBe(503);
-    expect((await readJson(res)).detail).toContain(`presented key ${ssh.hostKeyFingerprint}`);
-    await services.hosts.close();
+    expect(problem.detail).toContain(`presented key ${ssh.hostKeyFingerprint}`);
   });
 
   it("answers 503 naming the authentication failure for an SSH key the server does not accept", async () => {
@@ -128,19 +119,12 @@ describeWithRig("reaching daemons over unix socket, mutual TLS and SSH", () => {
     const dir = await mkdtemp(join(tmpdir(), "portcall-key-"));
     try {
       await promisify(execFile)("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id")]);
-      const services = await testServices({
-        hosts: [
-          {
-            id: "stranger",
-            url: ssh.url,
-            ssh: { privateKey: await read(join(dir, "id")), hostKey: await read(ssh.hostPublicKey) },
-          },
-        ],
+      const problem = await problemThrough({
+        id: "stranger",
+        url: ssh.url,
+        ssh: { privateKey: await read(join(dir, "id")), hostKey: await read(ssh.hostPublicKey) },
       });
-      const res = await (await appOver(services)).request("/v1/hosts/stranger/containers");
-      expect(res.status).toBe(503);
-      expect((await readJson(res)).detail).toMatch(/ssh: .*authentication/i);
-      await services.hosts.close();
+      expect(problem.detail).toMatch(/ssh: .*authentication/i);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

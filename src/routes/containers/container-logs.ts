@@ -6,13 +6,7 @@ import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { ContainerParamsSchema } from "../../schemas/params.js";
-
-const flag = (fallback: "true" | "false", description: string) =>
-  z
-    .enum(["true", "false"])
-    .default(fallback)
-    .transform((value) => value === "true")
-    .openapi({ description });
+import { booleanQuery } from "../../schemas/query.js";
 
 const time = (description: string) =>
   z
@@ -28,10 +22,10 @@ const time = (description: string) =>
     .openapi({ description: `${description} (RFC 3339 time or Unix seconds).` });
 
 const LogQuerySchema = z.object({
-  follow: flag("false", "Keep the stream open and send new lines as they come."),
-  stdout: flag("true", "Include standard output."),
-  stderr: flag("true", "Include standard error."),
-  timestamps: flag("false", "Give each line the daemon's timestamp (`ts`)."),
+  follow: booleanQuery(false, "Keep the stream open and send new lines as they come."),
+  stdout: booleanQuery(true, "Include standard output."),
+  stderr: booleanQuery(true, "Include standard error."),
+  timestamps: booleanQuery(false, "Give each line the daemon's timestamp (`ts`)."),
   tail: z.coerce
     .number()
     .int()

@@ -5,6 +5,7 @@ import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
 import { ContainerListSchema, ContainerStateSchema } from "../../schemas/container.js";
 import { HostParamsSchema } from "../../schemas/params.js";
+import { booleanQuery } from "../../schemas/query.js";
 
 // Docker label keys are free-form, but a filter that could smuggle a second filter or control bytes is not.
 // No flags on purpose: the pattern is published in the OpenAPI document as an ECMA-262 regex.
@@ -16,11 +17,7 @@ const repeated = <T extends z.ZodType>(item: T) =>
   z.preprocess((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]), z.array(item));
 
 const ListContainersQuerySchema = z.object({
-  all: z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((value) => value === "true")
-    .openapi({ description: "Include stopped containers (like `docker ps -a`).", example: "true" }),
+  all: booleanQuery(false, "Include stopped containers (like `docker ps -a`)."),
   label: repeated(z.string().regex(LABEL_FILTER, "must be `key` or `key=value`")).openapi({
     description:
       "Only containers with this label (`key`) or label value (`key=value`). Repeat to require several.",

@@ -4,13 +4,7 @@ import type { App } from "../../env.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { ContainerParamsSchema } from "../../schemas/params.js";
-
-const flag = (description: string) =>
-  z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((value) => value === "true")
-    .openapi({ description });
+import { booleanQuery } from "../../schemas/query.js";
 
 export const removeContainerRoute = operation("containers:write", {
   method: "delete",
@@ -22,8 +16,8 @@ export const removeContainerRoute = operation("containers:write", {
   request: {
     params: ContainerParamsSchema,
     query: z.object({
-      force: flag("Kill it first if it is running."),
-      volumes: flag("Also remove its anonymous volumes."),
+      force: booleanQuery(false, "Kill it first if it is running."),
+      volumes: booleanQuery(false, "Also remove its anonymous volumes."),
     }),
   },
   errors: [...HOST_CALL_ERRORS, "container_not_found", "conflict"],

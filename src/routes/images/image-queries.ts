@@ -1,4 +1,3 @@
-import { z } from "@hono/zod-openapi";
 import { grantedClient } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
 import { operation } from "../../openapi/operation.js";
@@ -10,6 +9,7 @@ import {
   ImageRefQuerySchema,
 } from "../../schemas/image.js";
 import { HostParamsSchema } from "../../schemas/params.js";
+import { booleanQuery } from "../../schemas/query.js";
 
 export const listImagesRoute = operation("images:read", {
   method: "get",
@@ -46,13 +46,6 @@ export const imageHistoryRoute = operation("images:read", {
   responses: { 200: jsonResponse(ImageHistorySchema, "The layers.") },
 });
 
-const flag = (description: string) =>
-  z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((value) => value === "true")
-    .openapi({ description });
-
 export const removeImageRoute = operation("images:write", {
   method: "delete",
   path: "/v1/hosts/{host}/images",
@@ -63,8 +56,8 @@ export const removeImageRoute = operation("images:write", {
   request: {
     params: HostParamsSchema,
     query: ImageRefQuerySchema.extend({
-      force: flag("Remove it even if containers use it or it has several tags."),
-      noprune: flag("Keep untagged parent images."),
+      force: booleanQuery(false, "Remove it even if containers use it or it has several tags."),
+      noprune: booleanQuery(false, "Keep untagged parent images."),
     }),
   },
   errors: [...HOST_CALL_ERRORS, "image_not_found", "conflict"],

@@ -1,0 +1,9 @@
+import { z } from "@hono/zod-openapi";
+
+/** A `true`/`false` query parameter, read as a boolean. Only those two words: `1`, `yes` or `on` are typos here. */
+export const booleanQuery = (fallback: boolean, description: string) =>
+  z
+    .enum(["true", "false"])
+    .default(fallback ? "true" : "false")
+    .transform((value) => value === "true")
+    .openapi({ description });
