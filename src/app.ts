@@ -29,8 +29,10 @@ import { registerGetHost } from "./routes/hosts/get-host.js";
 import { registerGetHostInfo } from "./routes/hosts/get-host-info.js";
 import { registerListHosts } from "./routes/hosts/list-hosts.js";
 import { registerUpdateHost } from "./routes/hosts/update-host.js";
+import { registerBuildImage } from "./routes/images/build-image.js";
 import { registerImageQueries } from "./routes/images/image-queries.js";
 import { registerPullImage } from "./routes/images/pull-image.js";
+import { registerPushImage } from "./routes/images/push-image.js";
 import { registerCreateToken } from "./routes/tokens/create-token.js";
 import { registerListTokens } from "./routes/tokens/list-tokens.js";
 import { registerRevokeToken } from "./routes/tokens/revoke-token.js";
@@ -46,14 +48,16 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   });
   app.use(accessLog);
   app.use(auditTrail);
-  // JSON bodies are small: a host's certificates are the largest thing portcall takes as JSON.
-  app.use(
-    bodyLimit({
-      maxSize: 1024 * 1024,
-      onError: () => {
-        throw new ApiError("payload_too_large", "The body is larger than 1 MiB.");
-      },
-    }),
+  // JSON bodies are small: a host's certificates are the largest thing portcall takes as JSON. A tar build
+  // context is the one large body; its route streams it with a limit of its own.
+  const jsonLimit = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => {
+      throw new ApiError("payload_too_large", "The body is larger than 1 MiB.");
+    },
+  });
+  app.use((c, next) =>
+    (c.req.header("Content-Type") ?? "").startsWith("application/x-tar") ? next() : jsonLimit(c, next),
   );
   app.use(rejectDuplicateKeys);
   app.onError(onError);
@@ -79,6 +83,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerContainerLogs(app);
   registerImageQueries(app);
   registerPullImage(app);
+  registerPushImage(app);
+  registerBuildImage(app);
   registerCreateToken(app);
   registerListTokens(app);
   registerRevokeToken(app);

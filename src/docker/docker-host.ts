@@ -33,6 +33,24 @@ export type LogQuery = {
   until?: number | undefined;
 };
 
+export type BuildSettings = {
+  tags: string[];
+  dockerfile?: string | undefined;
+  target?: string | undefined;
+  buildArgs?: Record<string, string> | undefined;
+  labels?: Record<string, string> | undefined;
+};
+
+/** `registry:5000/team/app:1.2` → `registry:5000/team/app` and `1.2`; a digest or no tag means `latest`. */
+function splitReference(ref: string): { repository: string; tag: string } {
+  const withoutDigest = ref.split("@")[0] ?? ref;
+  const slash = withoutDigest.lastIndexOf("/");
+  const colon = withoutDigest.lastIndexOf(":");
+  return colon > slash
+    ? { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) }
+    : { repository: withoutDigest, tag: "latest" };
+}
+
 /** One line of a pull's progress: a layer (`id`) and what is happening to it. */
 export type PullProgress = {
   id: string | null;
@@ -280,32 +298,9 @@ export class DockerHost {
     } catch (error) {
       throw registryFailure(error);
     }
-    let failure: string | undefined;
-    try {
-      await readJsonLines(stream as Readable, this.streamIdleMs, (line) => {
-        const detail = line.errorDetail as { message?: unknown } | undefined;
-        const error =
-          typeof line.error === "string"
-            ? line.error
-            : typeof detail?.message === "string"
-              ? detail.message
-              : undefined;
-        if (error) failure ??= error;
-        else onProgress(toPullProgress(line));
-      });
-    } catch (error) {
-      if (error instanceof IdleStreamError) {
-        throw new ApiError(
-          "host_timeout",
-          `Host "${this.id}" stopped reporting on the pull of ${ref} (${error.message}).`,
-        );
-      }
-      throw toApiError(error, {
-        hostId: this.id,
-        deadlineMs: this.streamIdleMs,
-        abortedBy: options.signal?.aborted ? "client" : undefined,
-      });
-    }
+    const failure = await this.consumeProgress(stream as Readable, `the pull of ${ref}`, options, (line) =>
+      onProgress(toPullProgress(line)),
+    );
     if (failure) throw registryError(failure, ref, this.id);
   }
 
@@ -358,6 +353,101 @@ export class DockerHost {
         for await (const frame of frames(stream, config.tty)) yield frame.data;
       },
     };
+  }
+
+  /**
+   * Pushes an image to its registry. Like a pull, a failed push is HTTP 200 with an `error` in the stream,
+   * which becomes a real error here.
+   */
+  async pushImage(
+    ref: string,
+    auth: { username: string; password: string } | undefined,
+    onProgress: (event: PullProgress) => void = () => {},
+    options: CallOptions = {},
+  ): Promise<void> {
+    const { repository, tag } = splitReference(ref);
+    const stream = await this.call(options, { kind: "image", ref }, (abortSignal) =>
+      this.docker.getImage(repository).push({
+        tag,
+        ...(auth ? { authconfig: { username: auth.username, password: auth.password } } : {}),
+        abortSignal: AbortSignal.any([abortSignal, this.lifetime.signal]),
+      }),
+    );
+    const failure = await this.consumeProgress(stream as Readable, `the push of ${ref}`, options, (line) =>
+      onProgress(toPullProgress(line)),
+    );
+    if (failure) throw registryError(failure, ref, this.id);
+  }
+
+  /**
+   * Builds an image from a tar context. A failing step is reported inside the daemon's 200 stream; it becomes
+   * 422 `build_failed` with the daemon's message. Build output lines go to `onOutput`.
+   */
+  async buildImage(
+    context: Readable,
+    settings: BuildSettings,
+    onOutput: (line: string) => void = () => {},
+    options: CallOptions = {},
+  ): Promise<{ imageId: string }> {
+    const stream = await this.call(options, undefined, (abortSignal) =>
+      this.docker.buildImage(context, {
+        // The Engine API takes `t` once per tag; docker-modem writes an array as repeated parameters.
+        t: settings.tags as unknown as string,
+        dockerfile: settings.dockerfile ?? "Dockerfile",
+        ...(settings.target ? { target: settings.target } : {}),
+        ...(settings.buildArgs ? { buildargs: settings.buildArgs } : {}),
+        ...(settings.labels ? { labels: settings.labels } : {}),
+        rm: true,
+        forcerm: true,
+        abortSignal: AbortSignal.any([abortSignal, this.lifetime.signal]),
+      }),
+    );
+    let imageId: string | undefined;
+    const failure = await this.consumeProgress(stream as Readable, "the build", options, (line) => {
+      if (typeof line.stream === "string") onOutput(line.stream.replace(/\n$/, ""));
+      const aux = line.aux as { ID?: unknown } | undefined;
+      if (typeof aux?.ID === "string") imageId = aux.ID;
+    });
+    if (failure) throw new ApiError("build_failed", `The build on host "${this.id}" failed: ${failure}`);
+    if (!imageId)
+      throw new ApiError("host_error", `Host "${this.id}" finished the build without naming an image.`);
+    return { imageId };
+  }
+
+  /** Reads a progress stream to its end; resolves with the stream's own error message, if it reported one. */
+  private async consumeProgress(
+    stream: Readable,
+    what: string,
+    options: CallOptions,
+    onLine: (line: Record<string, unknown>) => void,
+  ): Promise<string | undefined> {
+    let failure: string | undefined;
+    try {
+      await readJsonLines(stream, this.streamIdleMs, (line) => {
+        const detail = line.errorDetail as { message?: unknown } | undefined;
+        const error =
+          typeof line.error === "string"
+            ? line.error
+            : typeof detail?.message === "string"
+              ? detail.message
+              : undefined;
+        if (error) failure ??= error;
+        else onLine(line);
+      });
+    } catch (error) {
+      if (error instanceof IdleStreamError) {
+        throw new ApiError(
+          "host_timeout",
+          `Host "${this.id}" stopped reporting on ${what} (${error.message}).`,
+        );
+      }
+      throw toApiError(error, {
+        hostId: this.id,
+        deadlineMs: this.streamIdleMs,
+        abortedBy: options.signal?.aborted ? "client" : undefined,
+      });
+    }
+    return failure;
   }
 
   /** Creates a container from a body built by portcall's own translation (never from client JSON). */

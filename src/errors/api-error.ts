@@ -17,6 +17,7 @@ export const ERRORS = {
   host_exists: { status: 409, title: "A host with this id is already registered" },
   host_read_only: { status: 409, title: "The host is managed by the hosts file" },
   policy_denied: { status: 403, title: "The container policy does not allow this" },
+  build_failed: { status: 422, title: "The image build failed" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   internal_error: { status: 500, title: "Internal error" },

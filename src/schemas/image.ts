@@ -91,3 +91,8 @@ export const ImageRefQuerySchema = z.object({
 export type ImageSummary = z.infer<typeof ImageSummarySchema>;
 export type ImageDetail = z.infer<typeof ImageDetailSchema>;
 export type ImageHistory = z.infer<typeof ImageHistorySchema>;
+
+export const ImagePushSchema = z
+  .object({ image: ImageReferenceSchema, registryAuth: RegistryAuthSchema.optional() })
+  .strict()
+  .openapi("ImagePush", { example: { image: "127.0.0.1:5055/team/hello:1" } });

@@ -1,0 +1,34 @@
+import { grantedClient } from "../../auth/host-access.js";
+import type { App } from "../../env.js";
+import { operation } from "../../openapi/operation.js";
+import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
+import { ImagePushSchema } from "../../schemas/image.js";
+import { HostParamsSchema } from "../../schemas/params.js";
+
+export const pushImageRoute = operation("images:write", {
+  method: "post",
+  path: "/v1/hosts/{host}/images/push",
+  operationId: "pushImage",
+  tags: ["Images"],
+  summary: "Push an image from a host to its registry",
+  description:
+    "Pushes `image` (registry, repository and tag in the reference) with `registryAuth` when given, used for this " +
+    "call only. A push that fails inside Docker's stream is a real error (401 `registry_auth_failed`, …).",
+  request: {
+    params: HostParamsSchema,
+    body: { content: { "application/json": { schema: ImagePushSchema } }, required: true },
+  },
+  errors: [...HOST_CALL_ERRORS, "image_not_found", "registry_auth_failed", "unsupported_media_type"],
+  responses: { 204: { description: "Pushed." } },
+});
+
+export function registerPushImage(app: App): void {
+  app.openapi(pushImageRoute, async (c) => {
+    const { host: hostId } = c.req.valid("param");
+    const { image, registryAuth } = c.req.valid("json");
+    c.set("audit", { operationId: "pushImage", host: hostId, target: image });
+    const host = await grantedClient(c, hostId);
+    await host.pushImage(image, registryAuth, undefined, { signal: c.req.raw.signal });
+    return c.body(null, 204);
+  });
+}
