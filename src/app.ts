@@ -33,9 +33,11 @@ import { registerBuildImage } from "./routes/images/build-image.js";
 import { registerImageQueries } from "./routes/images/image-queries.js";
 import { registerPullImage } from "./routes/images/pull-image.js";
 import { registerPushImage } from "./routes/images/push-image.js";
+import { registerNetworks } from "./routes/networks/networks.js";
 import { registerCreateToken } from "./routes/tokens/create-token.js";
 import { registerListTokens } from "./routes/tokens/list-tokens.js";
 import { registerRevokeToken } from "./routes/tokens/revoke-token.js";
+import { registerVolumes } from "./routes/volumes/volumes.js";
 
 /** Builds the whole HTTP API around its services. Pure: no I/O happens until a request arrives. */
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
@@ -85,6 +87,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerPullImage(app);
   registerPushImage(app);
   registerBuildImage(app);
+  registerVolumes(app);
+  registerNetworks(app);
   registerCreateToken(app);
   registerListTokens(app);
   registerRevokeToken(app);

@@ -31,23 +31,50 @@ function isLoopback(ip: string): boolean {
   return ip.startsWith("127.") || ip === "::1";
 }
 
-function checkBind(index: number, source: string, readOnly: boolean, grants: PolicyGrants): void {
-  const field = `mounts.${index}.source`;
+function checkHostPath(
+  fields: { source: string; readOnly: string },
+  source: string,
+  readOnly: boolean,
+  grants: PolicyGrants,
+): void {
   const normal = posix.normalize(source);
-  if (normal !== source || source.split("/").includes(".."))
-    deny(field, `${source} is not a normalised path`, null);
+  if (!source.startsWith("/") || normal !== source || source.split("/").includes("..")) {
+    deny(fields.source, `${source} is not an absolute, normalised path`, null);
+  }
   const forbidden = NEVER_BIND.find((prefix) => under(normal, prefix) || under(prefix, normal));
-  if (forbidden) deny(field, `binding ${normal} would expose ${forbidden} of the host`, null);
+  if (forbidden) deny(fields.source, `binding ${normal} would expose ${forbidden} of the host`, null);
   const grant = grants.binds?.find((candidate) => under(normal, posix.normalize(candidate.path)));
   if (!grant)
-    deny(field, `a bind mount of host path ${normal} is not allowed`, `binds: [{ path: "${normal}" }]`);
+    deny(
+      fields.source,
+      `a bind mount of host path ${normal} is not allowed`,
+      `binds: [{ path: "${normal}" }]`,
+    );
   if (!readOnly && !grant.readWrite) {
     deny(
-      `mounts.${index}.readOnly`,
+      fields.readOnly,
       `writing to ${normal} is not allowed`,
       `binds: [{ path: "${grant.path}", readWrite: true }]`,
     );
   }
+}
+
+/**
+ * A local volume's driver options can mount anything the host can (`type=none,o=bind,device=/etc`, NFS): only a
+ * tmpfs, or a bind of a host path a `binds` grant allows writing, passes.
+ */
+export function checkVolumeOptions(
+  driverOpts: Record<string, string> | undefined,
+  policy: Record<string, unknown>,
+): void {
+  if (!driverOpts || Object.keys(driverOpts).length === 0) return;
+  const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
+  const type = driverOpts.type ?? "";
+  if (type === "tmpfs") return;
+  const binds = type === "none" || /(^|,)\s*(r?bind)\s*(,|$)/.test(driverOpts.o ?? "");
+  if (!binds || !driverOpts.device)
+    deny("driverOpts", `volume options of type "${type}" are not allowed`, null);
+  checkHostPath({ source: "driverOpts.device", readOnly: "driverOpts.o" }, driverOpts.device, false, grants);
 }
 
 function toDockerMount(mount: NonNullable<ContainerSpec["mounts"]>[number]): Dockerode.MountSettings {
@@ -75,7 +102,10 @@ export function toDockerCreateBody(
   const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
 
   spec.mounts?.forEach((mount, index) => {
-    if (mount.type === "bind") checkBind(index, mount.source, mount.readOnly, grants);
+    if (mount.type === "bind") {
+      const fields = { source: `mounts.${index}.source`, readOnly: `mounts.${index}.readOnly` };
+      checkHostPath(fields, mount.source, mount.readOnly, grants);
+    }
   });
   spec.ports?.forEach((port, index) => {
     if (!isLoopback(port.hostIp) && !grants.publicPorts) {

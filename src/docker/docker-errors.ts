@@ -1,7 +1,7 @@
 import { ApiError } from "../errors/api-error.js";
 
 /** What the failed call was about, so a daemon 404 can say which thing is missing. */
-export type CallTarget = { kind: "container" | "image"; ref: string };
+export type CallTarget = { kind: "container" | "image" | "volume" | "network"; ref: string };
 
 export type CallContext = {
   hostId: string;
@@ -52,6 +52,13 @@ function notFound(context: CallContext): ApiError | undefined {
     return new ApiError(
       "container_not_found",
       `Container "${context.target.ref}" does not exist on host "${context.hostId}".`,
+    );
+  }
+  if (context.target?.kind === "volume" || context.target?.kind === "network") {
+    const code = context.target.kind === "volume" ? "volume_not_found" : "network_not_found";
+    return new ApiError(
+      code,
+      `No ${context.target.kind} "${context.target.ref}" on host "${context.hostId}".`,
     );
   }
   if (context.target?.kind === "image") {

@@ -3,6 +3,7 @@ import type Dockerode from "dockerode";
 import { ApiError } from "../errors/api-error.js";
 import type { ContainerDetail, ContainerState, ContainerSummary } from "../schemas/container.js";
 import type { ImageDetail, ImageHistory, ImageSummary } from "../schemas/image.js";
+import type { Network, Volume } from "../schemas/volume-network.js";
 import { type Connection, createDockerClient, type DockerClient } from "./connection.js";
 import { toContainerDetail, toContainerSummary } from "./container-mapper.js";
 import { type CallContext, type CallTarget, daemonMessage, toApiError } from "./docker-errors.js";
@@ -11,6 +12,7 @@ import { toImageDetail, toImageHistory, toImageSummary } from "./image-mapper.js
 import { IdleStreamError, readJsonLines } from "./json-lines.js";
 import { frames, type LogLine, logLines } from "./log-frames.js";
 import { registryError } from "./registry-errors.js";
+import { type EngineNetwork, type EngineVolume, toNetwork, toVolume } from "./volume-network-mapper.js";
 
 // dockerode passes abortSignal through on these calls; @types/dockerode has not caught up.
 type Signalled = { abortSignal: AbortSignal };
@@ -448,6 +450,116 @@ export class DockerHost {
       });
     }
     return failure;
+  }
+
+  async listVolumes(options: CallOptions = {}): Promise<Volume[]> {
+    const result = await this.call(options, undefined, (abortSignal) =>
+      this.get<{ Volumes: EngineVolume[] | null }>("/volumes", abortSignal),
+    );
+    return (result.Volumes ?? []).map(toVolume);
+  }
+
+  async inspectVolume(name: string, options: CallOptions = {}): Promise<Volume> {
+    return toVolume(
+      await this.call(options, { kind: "volume", ref: name }, (abortSignal) =>
+        this.get<EngineVolume>(`/volumes/${name}`, abortSignal),
+      ),
+    );
+  }
+
+  async createVolume(
+    spec: {
+      name: string;
+      labels?: Record<string, string> | undefined;
+      driverOpts?: Record<string, string> | undefined;
+    },
+    options: CallOptions = {},
+  ): Promise<Volume> {
+    await this.call(options, undefined, (abortSignal) =>
+      this.docker.createVolume({
+        Name: spec.name,
+        Driver: "local",
+        Labels: spec.labels ?? {},
+        DriverOpts: spec.driverOpts ?? {},
+        abortSignal,
+      }),
+    );
+    return this.inspectVolume(spec.name, options);
+  }
+
+  async removeVolume(name: string, options: CallOptions = {}): Promise<void> {
+    await this.call(options, { kind: "volume", ref: name }, (abortSignal) =>
+      this.docker.getVolume(name).remove({ abortSignal }),
+    );
+  }
+
+  async pruneVolumes(options: CallOptions = {}): Promise<{ removed: string[]; reclaimedBytes: number }> {
+    const result = await this.call(options, undefined, (abortSignal) =>
+      this.docker.pruneVolumes({ abortSignal }),
+    );
+    return { removed: result.VolumesDeleted ?? [], reclaimedBytes: result.SpaceReclaimed ?? 0 };
+  }
+
+  async listNetworks(options: CallOptions = {}): Promise<Network[]> {
+    const networks = await this.call(options, undefined, (abortSignal) =>
+      this.get<EngineNetwork[]>("/networks", abortSignal),
+    );
+    return networks.map(toNetwork);
+  }
+
+  async inspectNetwork(ref: string, options: CallOptions = {}): Promise<Network> {
+    return toNetwork(
+      await this.call(options, { kind: "network", ref }, (abortSignal) =>
+        this.get<EngineNetwork>(`/networks/${ref}`, abortSignal),
+      ),
+    );
+  }
+
+  async createNetwork(
+    spec: { name: string; internal: boolean; labels?: Record<string, string> | undefined },
+    options: CallOptions = {},
+  ): Promise<Network> {
+    const created = await this.call(options, undefined, (abortSignal) =>
+      this.docker.createNetwork({
+        Name: spec.name,
+        Driver: "bridge",
+        Internal: spec.internal,
+        Labels: spec.labels ?? {},
+        CheckDuplicate: true,
+        abortSignal,
+      }),
+    );
+    return this.inspectNetwork(created.id, options);
+  }
+
+  async removeNetwork(ref: string, options: CallOptions = {}): Promise<void> {
+    await this.call(options, { kind: "network", ref }, (abortSignal) =>
+      this.docker.getNetwork(ref).remove({ abortSignal }),
+    );
+  }
+
+  async connectNetwork(
+    ref: string,
+    container: string,
+    aliases: string[] | undefined,
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.call(options, { kind: "network", ref }, (abortSignal) =>
+      this.docker
+        .getNetwork(ref)
+        // dockerode passes abortSignal through; its types do not list it.
+        .connect({
+          Container: container,
+          ...(aliases ? { EndpointConfig: { Aliases: aliases } } : {}),
+          abortSignal,
+        } as Dockerode.NetworkConnectOptions),
+    );
+  }
+
+  async disconnectNetwork(ref: string, container: string, options: CallOptions = {}): Promise<void> {
+    await this.call(options, { kind: "network", ref }, (abortSignal) =>
+      this.docker.getNetwork(ref).disconnect({ Container: container, Force: false, abortSignal }),
+    );
   }
 
   /** Creates a container from a body built by portcall's own translation (never from client JSON). */

@@ -12,6 +12,8 @@ export const ERRORS = {
   host_not_found: { status: 404, title: "No such host" },
   container_not_found: { status: 404, title: "No such container" },
   image_not_found: { status: 404, title: "No such image" },
+  volume_not_found: { status: 404, title: "No such volume" },
+  network_not_found: { status: 404, title: "No such network" },
   token_not_found: { status: 404, title: "No such token" },
   conflict: { status: 409, title: "The request conflicts with the current state" },
   host_exists: { status: 409, title: "A host with this id is already registered" },
