@@ -14,6 +14,7 @@ import { registerListAudit } from "./routes/audit/list-audit.js";
 import { registerJwks } from "./routes/auth/jwks.js";
 import { registerContainerActions } from "./routes/containers/container-actions.js";
 import { registerContainerLogs } from "./routes/containers/container-logs.js";
+import { registerContainerStats } from "./routes/containers/container-stats.js";
 import { registerCreateContainer } from "./routes/containers/create-container.js";
 import { registerInspectContainer } from "./routes/containers/inspect-container.js";
 import { registerListContainers } from "./routes/containers/list-containers.js";
@@ -83,6 +84,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerTopContainer(app);
   registerWaitContainer(app);
   registerContainerLogs(app);
+  registerContainerStats(app);
   registerImageQueries(app);
   registerPullImage(app);
   registerPushImage(app);

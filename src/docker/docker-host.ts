@@ -1,8 +1,10 @@
+import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
 import { ApiError } from "../errors/api-error.js";
 import type { ContainerDetail, ContainerState, ContainerSummary } from "../schemas/container.js";
 import type { ImageDetail, ImageHistory, ImageSummary } from "../schemas/image.js";
+import type { ContainerStats } from "../schemas/stats.js";
 import type { Network, Volume } from "../schemas/volume-network.js";
 import { type Connection, createDockerClient, type DockerClient } from "./connection.js";
 import { toContainerDetail, toContainerSummary } from "./container-mapper.js";
@@ -12,10 +14,14 @@ import { toImageDetail, toImageHistory, toImageSummary } from "./image-mapper.js
 import { IdleStreamError, readJsonLines } from "./json-lines.js";
 import { frames, type LogLine, logLines } from "./log-frames.js";
 import { registryError } from "./registry-errors.js";
+import { type EngineStats, toContainerStats } from "./stats-mapper.js";
 import { type EngineNetwork, type EngineVolume, toNetwork, toVolume } from "./volume-network-mapper.js";
 
 // dockerode passes abortSignal through on these calls; @types/dockerode has not caught up.
 type Signalled = { abortSignal: AbortSignal };
+// dockerode's stats takes both modes and an abortSignal; @types/dockerode knows neither.
+type StatsCalls = { stats(options: { stream: boolean; abortSignal: AbortSignal }): Promise<unknown> };
+
 /** The Docker body of `POST /containers/create`, built only by `toDockerCreateBody`. */
 export type DockerCreateBody = Dockerode.ContainerCreateOptions & { Image: string };
 
@@ -288,13 +294,13 @@ export class DockerHost {
     };
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.call(options, { kind: "image", ref }, (abortSignal) =>
+      stream = await this.openStream(options, { kind: "image", ref }, (abortSignal) =>
         this.docker.pull(ref, {
           ...(settings.platform ? { platform: settings.platform } : {}),
           ...(settings.auth
             ? { authconfig: { username: settings.auth.username, password: settings.auth.password } }
             : {}),
-          abortSignal: AbortSignal.any([abortSignal, this.lifetime.signal]),
+          abortSignal,
         }),
       );
     } catch (error) {
@@ -326,7 +332,7 @@ export class DockerHost {
       ...(query.since !== undefined ? { since: query.since } : {}),
       ...(query.until !== undefined ? { until: query.until } : {}),
     };
-    const stream = await this.call(
+    const stream = await this.openStream(
       options,
       { kind: "container", ref },
       (abortSignal) =>
@@ -338,14 +344,11 @@ export class DockerHost {
               options: params,
               method: "GET",
               isStream: true,
-              // The call's deadline covers the answer's headers; the stream itself lives until it ends or the
-              // client (or shutdown) stops it.
-              abortSignal: AbortSignal.any([options.signal, this.lifetime.signal]),
+              abortSignal,
               statusCodes: { 200: true, 404: "no such container", 500: "server error" },
             },
             (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as Readable)),
           );
-          abortSignal.addEventListener("abort", () => reject(abortSignal.reason), { once: true });
         }),
     );
     return {
@@ -368,11 +371,11 @@ export class DockerHost {
     options: CallOptions = {},
   ): Promise<void> {
     const { repository, tag } = splitReference(ref);
-    const stream = await this.call(options, { kind: "image", ref }, (abortSignal) =>
+    const stream = await this.openStream(options, { kind: "image", ref }, (abortSignal) =>
       this.docker.getImage(repository).push({
         tag,
         ...(auth ? { authconfig: { username: auth.username, password: auth.password } } : {}),
-        abortSignal: AbortSignal.any([abortSignal, this.lifetime.signal]),
+        abortSignal,
       }),
     );
     const failure = await this.consumeProgress(stream as Readable, `the push of ${ref}`, options, (line) =>
@@ -391,7 +394,8 @@ export class DockerHost {
     onOutput: (line: string) => void = () => {},
     options: CallOptions = {},
   ): Promise<{ imageId: string }> {
-    const stream = await this.call(options, undefined, (abortSignal) =>
+    // The daemon answers once it has the whole context: allow for uploading it.
+    const stream = await this.openStream(this.withGrace(options, 120), undefined, (abortSignal) =>
       this.docker.buildImage(context, {
         // The Engine API takes `t` once per tag; docker-modem writes an array as repeated parameters.
         t: settings.tags as unknown as string,
@@ -401,7 +405,7 @@ export class DockerHost {
         ...(settings.labels ? { labels: settings.labels } : {}),
         rm: true,
         forcerm: true,
-        abortSignal: AbortSignal.any([abortSignal, this.lifetime.signal]),
+        abortSignal,
       }),
     );
     let imageId: string | undefined;
@@ -414,6 +418,28 @@ export class DockerHost {
     if (!imageId)
       throw new ApiError("host_error", `Host "${this.id}" finished the build without naming an image.`);
     return { imageId };
+  }
+
+  /**
+   * Opens a streaming call. The call's deadline covers only the wait for the daemon's answer; once the stream
+   * flows, it lives until it ends, the client leaves, or the host is closed (a pull may take many minutes).
+   */
+  private openStream<T>(
+    options: CallOptions,
+    target: CallTarget | undefined,
+    open: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return this.call(options, target, (callSignal) => {
+      const request = new AbortController();
+      const relay = () => request.abort(callSignal.reason);
+      callSignal.addEventListener("abort", relay, { once: true });
+      const signal = AbortSignal.any([
+        request.signal,
+        this.lifetime.signal,
+        ...(options.signal ? [options.signal] : []),
+      ]);
+      return open(signal).finally(() => callSignal.removeEventListener("abort", relay));
+    });
   }
 
   /** Reads a progress stream to its end; resolves with the stream's own error message, if it reported one. */
@@ -560,6 +586,39 @@ export class DockerHost {
     await this.call(options, { kind: "network", ref }, (abortSignal) =>
       this.docker.getNetwork(ref).disconnect({ Container: container, Force: false, abortSignal }),
     );
+  }
+
+  /** One stats sample (the daemon takes about a second: CPU use needs two readings). */
+  async containerStats(ref: string, options: CallOptions = {}): Promise<ContainerStats> {
+    const stats = await this.call(this.withGrace(options, 5), { kind: "container", ref }, (abortSignal) =>
+      // `stream: false` answers one JSON sample; dockerode's types do not say so.
+      (this.docker.getContainer(encodeURIComponent(ref)) as unknown as StatsCalls).stats({
+        stream: false,
+        abortSignal,
+      }),
+    );
+    return toContainerStats(stats as unknown as EngineStats);
+  }
+
+  /** Stats samples as the daemon sends them (about one a second) until `signal` ends the stream. */
+  async *streamContainerStats(
+    ref: string,
+    options: CallOptions & { signal: AbortSignal },
+  ): AsyncGenerator<ContainerStats> {
+    const stream = (await this.openStream(options, { kind: "container", ref }, (abortSignal) =>
+      (this.docker.getContainer(encodeURIComponent(ref)) as unknown as StatsCalls).stats({
+        stream: true,
+        abortSignal,
+      }),
+    )) as unknown as Readable;
+    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    try {
+      for await (const line of lines) {
+        if (line.trim()) yield toContainerStats(JSON.parse(line) as EngineStats);
+      }
+    } finally {
+      stream.destroy();
+    }
   }
 
   /** Creates a container from a body built by portcall's own translation (never from client JSON). */

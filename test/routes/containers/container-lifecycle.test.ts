@@ -107,4 +107,30 @@ describeWithRig("a container's life through the API", () => {
     expect(res.status).toBe(404);
     expect(body.code).toBe("image_not_found");
   });
+
+  it("reports a running container's resource use once, and as a stream", async () => {
+    const { body } = await create({
+      cmd: ["sh", "-c", "while true; do :; done"],
+      limits: { memoryBytes: 64 * 1024 * 1024 },
+      stopTimeout: 1,
+      start: true,
+    });
+    const base = `/v1/hosts/rig1/containers/${body.id}`;
+    const sample = await readJson(await app.request(`${base}/stats`));
+    expect(sample.memory.limitBytes).toBe(64 * 1024 * 1024);
+    expect(sample.cpuPercent).toBeGreaterThan(0);
+    expect(sample.pids).toBeGreaterThan(0);
+
+    const client = new AbortController();
+    const res = await app.request(`${base}/stats`, {
+      headers: { Accept: "application/x-ndjson" },
+      signal: client.signal,
+    });
+    const reader = res.body?.getReader();
+    const first = JSON.parse(new TextDecoder().decode((await reader?.read())?.value).split("\n")[0] ?? "{}");
+    expect(first).toMatchObject({ type: "stats", memory: { limitBytes: 64 * 1024 * 1024 } });
+    client.abort();
+    await reader?.cancel().catch(() => undefined);
+    await app.request(`${base}?force=true`, { method: "DELETE" });
+  });
 });
