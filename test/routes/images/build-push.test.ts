@@ -65,7 +65,10 @@ describeWithRig("build on one host, push, run on another", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(events.some((event) => event.type === "output" && /Step 2\/2/.test(event.line))).toBe(true);
-    expect(events.at(-1)).toMatchObject({ type: "result", image: { repoTags: expect.arrayContaining([tag]) } });
+    expect(events.at(-1)).toMatchObject({
+      type: "result",
+      image: { repoTags: expect.arrayContaining([tag]) },
+    });
   });
 
   it("answers 422 build_failed with the daemon's message when a step fails", async () => {
