@@ -262,6 +262,19 @@ export class DockerHost {
     );
   }
 
+  async pruneImages(
+    all: boolean,
+    options: CallOptions = {},
+  ): Promise<{ removed: string[]; reclaimedBytes: number }> {
+    const result = await this.call(options, undefined, (abortSignal) =>
+      this.docker.pruneImages({ filters: { dangling: [all ? "false" : "true"] }, abortSignal }),
+    );
+    const removed = (result.ImagesDeleted ?? []).flatMap((entry: { Deleted?: string; Untagged?: string }) =>
+      entry.Deleted ? [entry.Deleted] : [],
+    );
+    return { removed, reclaimedBytes: result.SpaceReclaimed ?? 0 };
+  }
+
   async tagImage(
     source: string,
     target: { repo: string; tag: string },

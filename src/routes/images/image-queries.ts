@@ -1,7 +1,10 @@
+import { z } from "@hono/zod-openapi";
 import { grantedClient } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
+import { ApiError } from "../../errors/api-error.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
+import { ImageReferenceSchema } from "../../schemas/container-create.js";
 import {
   ImageDetailSchema,
   ImageHistorySchema,
@@ -64,7 +67,63 @@ export const removeImageRoute = operation("images:write", {
   responses: { 204: { description: "Removed." } },
 });
 
+const ImageTagSchema = z
+  .object({ source: ImageReferenceSchema, target: ImageReferenceSchema })
+  .strict()
+  .openapi("ImageTag", { example: { source: "app:build-42", target: "registry:5000/team/app:1.2" } });
+
+export const tagImageRoute = operation("images:write", {
+  method: "post",
+  path: "/v1/hosts/{host}/images/tag",
+  operationId: "tagImage",
+  tags: ["Images"],
+  summary: "Tag an image",
+  description: "Gives the image `source` the additional reference `target` (no digest).",
+  request: {
+    params: HostParamsSchema,
+    body: { content: { "application/json": { schema: ImageTagSchema } }, required: true },
+  },
+  errors: [...HOST_CALL_ERRORS, "image_not_found", "conflict", "unsupported_media_type"],
+  responses: { 204: { description: "Tagged." } },
+});
+
+const ImagePruneSchema = z
+  .object({ removed: z.array(z.string()), reclaimedBytes: z.number().int() })
+  .openapi("ImagePruneResult");
+
+export const pruneImagesRoute = operation("images:write", {
+  method: "post",
+  path: "/v1/hosts/{host}/images/prune",
+  operationId: "pruneImages",
+  tags: ["Images"],
+  summary: "Remove unused images",
+  description: "Dangling images only, unless `all=true` (every image no container uses).",
+  request: {
+    params: HostParamsSchema,
+    query: z.object({ all: booleanQuery(false, "Also remove unused tagged images.") }),
+  },
+  errors: [...HOST_CALL_ERRORS],
+  responses: { 200: jsonResponse(ImagePruneSchema, "What was removed.") },
+});
+
 export function registerImageQueries(app: App): void {
+  app.openapi(tagImageRoute, async (c) => {
+    const { host: hostId } = c.req.valid("param");
+    const { source, target } = c.req.valid("json");
+    if (target.includes("@")) throw new ApiError("invalid_request", "A tag cannot carry a digest.");
+    const colon = target.lastIndexOf(":");
+    const named =
+      colon > target.lastIndexOf("/")
+        ? { repo: target.slice(0, colon), tag: target.slice(colon + 1) }
+        : { repo: target, tag: "latest" };
+    c.set("audit", { operationId: "tagImage", host: hostId, target: `${source} -> ${target}` });
+    await (await grantedClient(c, hostId)).tagImage(source, named, { signal: c.req.raw.signal });
+    return c.body(null, 204);
+  });
+  app.openapi(pruneImagesRoute, async (c) => {
+    const host = await grantedClient(c, c.req.valid("param").host);
+    return c.json(await host.pruneImages(c.req.valid("query").all, { signal: c.req.raw.signal }), 200);
+  });
   app.openapi(listImagesRoute, async (c) => {
     const host = await grantedClient(c, c.req.valid("param").host);
     return c.json({ items: await host.listImages({ signal: c.req.raw.signal }) }, 200);

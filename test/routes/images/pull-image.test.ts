@@ -92,4 +92,29 @@ describeWithRig("pulling images from the rig's registries", () => {
     const { items } = await app.services.audit.query({ limit: 20 });
     expect(JSON.stringify(items)).not.toContain(authRegistry.password);
   });
+
+  it("tags an image under another reference and removes that tag again", async () => {
+    const source = rig().images.busybox1;
+    await pull({ image: source });
+    const target = "portcall.test/tagged:v1";
+    const tagged = await app.request("/v1/hosts/rig3/images/tag", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ source, target }),
+    });
+    expect(tagged.status).toBe(204);
+    const image = await readJson(
+      await app.request(`/v1/hosts/rig3/images/inspect?ref=${encodeURIComponent(target)}`),
+    );
+    expect(image.repoTags).toEqual(expect.arrayContaining([source, target]));
+    expect(
+      (await app.request(`/v1/hosts/rig3/images?ref=${encodeURIComponent(target)}`, { method: "DELETE" }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await app.request(`/v1/hosts/rig3/images/inspect?ref=${encodeURIComponent(target)}`)).status,
+    ).toBe(404);
+    const pruned = await readJson(await app.request("/v1/hosts/rig3/images/prune", { method: "POST" }));
+    expect(pruned).toMatchObject({ removed: expect.any(Array), reclaimedBytes: expect.any(Number) });
+  });
 });
