@@ -20,8 +20,8 @@ async function rigCommand(...args: string[]): Promise<void> {
     const tail = `${stdout}\n${stderr}`.trim().split("\n").slice(-30).join("\n");
     throw new Error(
       `The Docker test rig could not ${args[0]} (scripts/rig.sh ${args.join(" ")}).\n` +
-        "It needs root and the Debian packages docker.io docker-registry busybox-static iptables openssl " +
-        "(bash .ci/run installs them). To run only the tests that need no daemon: PORTCALL_SKIP_INTEGRATION=1 npm test\n" +
+        "It needs root and the Debian packages that `bash scripts/rig.sh packages` lists (bash .ci/run installs " +
+        "them). To run only the tests that need no daemon: PORTCALL_SKIP_INTEGRATION=1 npm test\n" +
         tail,
     );
   }
