@@ -96,6 +96,12 @@ export class TokenService {
     const now = Math.floor(Date.now() / 1000);
     const expiresAt = now + request.ttlSeconds;
     if (creator !== "cli") this.checkWithin(creator, request, expiresAt);
+    if (creator !== "cli" && request.subject && !creator.scopes.has("admin")) {
+      throw new ApiError(
+        "forbidden",
+        "Only an admin token may set another subject; a token acts for its creator's.",
+      );
+    }
     const id = randomUUID();
     const subject = request.subject ?? (creator === "cli" ? `token:${id}` : creator.subject);
     const policy = request.policy ?? {};
@@ -120,7 +126,8 @@ export class TokenService {
       scope: request.scopes.join(" "),
       hosts: JSON.stringify(request.hosts),
       policy: JSON.stringify(policy),
-      created_by: creator === "cli" ? "cli" : creator.subject,
+      // The creating token, not its subject: subjects are names anyone with tokens:write could repeat.
+      created_by: creator === "cli" ? "cli" : creator.tokenId,
       created_at: new Date(now * 1000).toISOString(),
       expires_at: new Date(expiresAt * 1000).toISOString(),
       revoked_at: null,

@@ -69,12 +69,21 @@ export function checkVolumeOptions(
 ): void {
   if (!driverOpts || Object.keys(driverOpts).length === 0) return;
   const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
-  const type = driverOpts.type ?? "";
-  if (type === "tmpfs") return;
-  const binds = type === "none" || /(^|,)\s*(r?bind)\s*(,|$)/.test(driverOpts.o ?? "");
-  if (!binds || !driverOpts.device)
-    deny("driverOpts", `volume options of type "${type}" are not allowed`, null);
-  checkHostPath({ source: "driverOpts.device", readOnly: "driverOpts.o" }, driverOpts.device, false, grants);
+  const { type = "", o = "", device } = driverOpts;
+  const unknown = Object.keys(driverOpts).filter((key) => !["type", "o", "device"].includes(key));
+  if (unknown.length > 0) deny(`driverOpts.${unknown[0]}`, "only type, o and device are understood", null);
+  const flags = o.split(",").map((flag) => flag.trim().split("=")[0] ?? "");
+  // mount(2) honours these whatever `type` says: `type=tmpfs,o=bind,device=/` is a bind of the host's root.
+  const binds = type === "none" || flags.some((flag) => ["bind", "rbind", "move", "remount"].includes(flag));
+  if (!binds) {
+    const tmpfsFlags = flags.every(
+      (flag) => flag === "" || ["size", "mode", "uid", "gid", "nr_inodes"].includes(flag),
+    );
+    if (type === "tmpfs" && (device === undefined || device === "tmpfs") && tmpfsFlags) return;
+    deny("driverOpts", `volume options of type "${type}" with these mount options are not allowed`, null);
+  }
+  if (!device) deny("driverOpts.device", "a bind volume needs the host path in device", null);
+  checkHostPath({ source: "driverOpts.device", readOnly: "driverOpts.o" }, device, false, grants);
 }
 
 function toDockerMount(mount: NonNullable<ContainerSpec["mounts"]>[number]): Dockerode.MountSettings {

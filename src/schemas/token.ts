@@ -40,7 +40,8 @@ export const TokenCreateSchema = z
         example: "30d",
       }),
     subject: z.string().min(1).max(200).optional().openapi({
-      description: "Who the token acts for, as recorded in the audit log. Defaults to the caller's subject.",
+      description:
+        "Who the token acts for, as recorded in the audit log. Defaults to the caller's subject; only an admin may set another.",
     }),
   })
   .strict()
@@ -56,7 +57,7 @@ export const TokenMetadataSchema = z
     scopes: z.array(ScopeSchema),
     hosts: z.array(z.string()),
     policy: z.record(z.string(), z.unknown()),
-    createdBy: z.string(),
+    createdBy: z.string().openapi({ description: "Id of the token that minted it, or `cli`." }),
     createdAt: z.iso.datetime(),
     expiresAt: z.iso.datetime(),
     revokedAt: z.iso.datetime().nullable(),

@@ -3,6 +3,7 @@ import { SCOPES, type Scope } from "../../src/auth/scopes.js";
 import { type TestApp, testApp } from "../support/app.js";
 import { type FaultSocket, silentSocket } from "../support/fault-sockets.js";
 import { type Json, readJson } from "../support/http.js";
+import { sshKeyPair } from "../support/keys.js";
 
 type Operation = { operationId: string; security?: Array<Record<string, string[]>> };
 
@@ -140,16 +141,35 @@ describe("host grants", () => {
     expect((await readJson(denied)).code).toBe("insufficient_scope");
 
     const builder = await app.token(["hosts:write"], ["build-*"]);
-    expect((await app.request("/v1/hosts", json(builder, { id: "build-9", url: socket.url }))).status).toBe(
-      201,
-    );
-    const outside = await app.request("/v1/hosts", json(builder, { id: "prod-9", url: socket.url }));
+    const key = await sshKeyPair();
+    const overSsh = (id: string) => ({
+      id,
+      url: `ssh://deploy@${id}.example:22`,
+      ssh: { privateKey: key.privateKey, hostKey: key.publicKey },
+    });
+    expect((await app.request("/v1/hosts", json(builder, overSsh("build-9")))).status).toBe(201);
+    const outside = await app.request("/v1/hosts", json(builder, overSsh("prod-9")));
     expect(outside.status).toBe(403);
     expect((await readJson(outside)).code).toBe("forbidden");
     expect((await app.request("/v1/hosts/prod-1", json(builder, { name: "x" }, "PATCH"))).status).toBe(404);
     expect(
       (await app.request("/v1/hosts/prod-1", { method: "DELETE", headers: bearer(builder) })).status,
     ).toBe(404);
+  });
+
+  it("lets only an admin register a socket or plain TCP, which take no credentials", async () => {
+    const builder = await app.token(["hosts:write"], ["build-*"]);
+    for (const body of [
+      { id: "build-sock", url: socket.url },
+      { id: "build-tcp", url: "tcp://127.0.0.1:2375", insecure: true },
+    ]) {
+      const res = await app.request("/v1/hosts", json(builder, body));
+      expect(res.status, body.url).toBe(403);
+      expect((await readJson(res)).detail).toMatch(/needs an admin token/);
+    }
+    expect((await app.request("/v1/hosts/build-1", json(builder, { url: socket.url }, "PATCH"))).status).toBe(
+      403,
+    );
   });
 });
 
@@ -218,6 +238,46 @@ describe("minting tokens through the API", () => {
       operationId: "createToken",
       outcome: "denied",
     });
+  });
+
+  it("lets only an admin choose another subject for a token", async () => {
+    const creator = await app.token(["tokens:write", "containers:read"], ["*"]);
+    const res = await mint(creator, {
+      name: "spoof",
+      scopes: ["containers:read"],
+      hosts: ["*"],
+      ttl: "10m",
+      subject: "alice@corp",
+    });
+    expect(res.status).toBe(403);
+    const admin = await mint(app.adminToken, {
+      name: "for-alice",
+      scopes: ["containers:read"],
+      hosts: ["*"],
+      ttl: "10m",
+      subject: "alice@corp",
+    });
+    expect((await readJson(admin)).subject).toBe("alice@corp");
+  });
+
+  it("keeps sibling tokens from revoking each other", async () => {
+    const parent = await app.token(["tokens:write", "containers:read"], ["*"]);
+    const first = await readJson(
+      await mint(parent, {
+        name: "a",
+        scopes: ["tokens:write", "containers:read"],
+        hosts: ["*"],
+        ttl: "10m",
+      }),
+    );
+    const second = await readJson(
+      await mint(parent, { name: "b", scopes: ["containers:read"], hosts: ["*"], ttl: "10m" }),
+    );
+    const res = await app.request(`/v1/tokens/${second.id}`, {
+      method: "DELETE",
+      headers: bearer(first.token),
+    });
+    expect(res.status).toBe(404);
   });
 
   it("lets a non-admin revoke only tokens it minted or its own", async () => {

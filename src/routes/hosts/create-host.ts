@@ -1,4 +1,5 @@
 import { principalOf } from "../../auth/authenticate.js";
+import { checkMayConnect } from "../../auth/host-access.js";
 import { canUseHost } from "../../auth/principal.js";
 import type { App } from "../../env.js";
 import { ApiError } from "../../errors/api-error.js";
@@ -28,6 +29,7 @@ export const createHostRoute = operation("hosts:write", {
 export function registerCreateHost(app: App): void {
   app.openapi(createHostRoute, async (c) => {
     const input = c.req.valid("json");
+    checkMayConnect(c, input);
     if (!canUseHost(principalOf(c), { id: input.id, labels: input.labels ?? {} })) {
       throw new ApiError(
         "forbidden",

@@ -1,5 +1,5 @@
 import { principalOf } from "../../auth/authenticate.js";
-import { grantedHost } from "../../auth/host-access.js";
+import { checkMayConnect, grantedHost } from "../../auth/host-access.js";
 import { canUseHost } from "../../auth/principal.js";
 import type { App } from "../../env.js";
 import { ApiError } from "../../errors/api-error.js";
@@ -39,6 +39,7 @@ export function registerUpdateHost(app: App): void {
   app.openapi(updateHostRoute, async (c) => {
     const { id } = grantedHost(c, c.req.valid("param").host);
     const patch = c.req.valid("json");
+    checkMayConnect(c, patch);
     // A token may not move a host under labels its own grants would not cover.
     if (patch.labels && !canUseHost(principalOf(c), { id, labels: patch.labels })) {
       throw new ApiError(

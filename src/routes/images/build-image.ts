@@ -1,4 +1,4 @@
-import { Readable, Transform } from "node:stream";
+import { pipeline, Readable, Transform } from "node:stream";
 import { z } from "@hono/zod-openapi";
 import { grantedClient } from "../../auth/host-access.js";
 import { contextFromFiles } from "../../docker/build-context.js";
@@ -130,7 +130,10 @@ export const buildImageRoute = operation("images:write", {
   },
 });
 
-/** The uploaded tar as a stream, cut with 413 once it passes the limit. */
+/**
+ * The uploaded tar as a stream, cut with 413 once it passes the limit. `pipeline` carries an upload the client
+ * aborts into the daemon request as an error, instead of an unhandled stream error that would end the process.
+ */
 function tarContext(body: ReadableStream<Uint8Array> | null): Readable {
   if (!body) throw new ApiError("invalid_request", "A tar build needs the context as the request body.");
   let seen = 0;
@@ -142,7 +145,10 @@ function tarContext(body: ReadableStream<Uint8Array> | null): Readable {
       else done(null, chunk);
     },
   });
-  return Readable.fromWeb(body as never).pipe(limit);
+  pipeline(Readable.fromWeb(body as never), limit, () => {
+    // Errors reach the daemon request through `limit`, which docker-modem reads and destroys on error.
+  });
+  return limit;
 }
 
 export function registerBuildImage(app: App): void {
@@ -184,7 +190,10 @@ export function registerBuildImage(app: App): void {
       context = contextFromFiles(body.dockerfile, body.files ?? {});
     }
     c.set("audit", { operationId: "buildImage", host: hostId, target: settings.tags.join(" ") });
-    const host = await grantedClient(c, hostId);
+    const host = await grantedClient(c, hostId).catch((error: unknown) => {
+      context.destroy();
+      throw error;
+    });
     const format = streamFormat(c);
     if (!format) {
       const { imageId } = await host.buildImage(context, settings, undefined, { signal: c.req.raw.signal });

@@ -11,7 +11,8 @@ export const listTokensRoute = operation("tokens:write", {
   operationId: "listTokens",
   tags: ["Tokens"],
   summary: "List tokens",
-  description: "Metadata only, never a token. An admin sees every token; others see the ones they minted.",
+  description:
+    "Metadata only, never a token. An admin sees every token; another token sees the tokens it minted itself.",
   errors: [],
   responses: { 200: jsonResponse(TokenListSchema, "The tokens, newest first.") },
 });
@@ -22,7 +23,7 @@ export function registerListTokens(app: App): void {
     const all = await c.get("services").tokens.list();
     const items = hasScope(principal, "admin")
       ? all
-      : all.filter((token) => token.createdBy === principal.subject);
+      : all.filter((token) => token.createdBy === principal.tokenId);
     return c.json({ items }, 200);
   });
 }

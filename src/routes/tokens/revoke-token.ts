@@ -16,8 +16,8 @@ export const revokeTokenRoute = operation("tokens:write", {
   tags: ["Tokens"],
   summary: "Revoke a token",
   description:
-    "The token is refused from the next request on. An admin may revoke any token; others only the tokens they " +
-    "minted and their own.",
+    "The token is refused from the next request on. An admin may revoke any token; another token only itself and " +
+    "the tokens it minted.",
   request: { params: TokenParamsSchema },
   errors: ["invalid_request", "token_not_found"],
   responses: { 204: { description: "The token is revoked (revoking it again changes nothing)." } },
@@ -30,7 +30,7 @@ export function registerRevokeToken(app: App): void {
     const { tokens } = c.get("services");
     const owned = (await tokens.list()).find((token) => token.id === id);
     const mayRevoke =
-      hasScope(principal, "admin") || principal.tokenId === id || owned?.createdBy === principal.subject;
+      hasScope(principal, "admin") || principal.tokenId === id || owned?.createdBy === principal.tokenId;
     if (!owned || !mayRevoke) throw new ApiError("token_not_found", `Token "${id}" does not exist.`);
     await tokens.revoke(id);
     return c.body(null, 204);
