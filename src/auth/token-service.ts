@@ -175,7 +175,10 @@ export class TokenService {
 
   /** Writes last-use times in one transaction, every 30 s instead of once per request. */
   startUsageFlush(): void {
-    this.flushTimer = setInterval(() => void this.flushUsage(), USAGE_FLUSH_MS);
+    this.flushTimer = setInterval(() => {
+      // A busy store only delays the record; it must never become an unhandled rejection.
+      this.flushUsage().catch(() => {});
+    }, USAGE_FLUSH_MS);
     this.flushTimer.unref();
   }
 
@@ -188,11 +191,17 @@ export class TokenService {
     if (this.lastUsed.size === 0) return;
     const entries = [...this.lastUsed];
     this.lastUsed.clear();
-    await this.db.transaction().execute(async (trx) => {
-      for (const [id, at] of entries) {
-        await trx.updateTable("tokens").set({ last_used_at: at }).where("id", "=", id).execute();
-      }
-    });
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const [id, at] of entries) {
+          await trx.updateTable("tokens").set({ last_used_at: at }).where("id", "=", id).execute();
+        }
+      });
+    } catch (error) {
+      // Put them back for the next flush, unless a newer use was recorded meanwhile.
+      for (const [id, at] of entries) if (!this.lastUsed.has(id)) this.lastUsed.set(id, at);
+      throw error;
+    }
   }
 
   private async verify(token: string): Promise<Principal> {

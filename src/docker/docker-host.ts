@@ -141,6 +141,17 @@ export const UNKNOWN_HEALTH: HostHealth = Object.freeze({
   error: null,
 });
 
+/** `promise`, or a rejection as soon as `signal` aborts (the work behind the promise goes on for others). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 function compareVersions(a: string, b: string): number {
   const [aMajor = 0, aMinor = 0] = a.split(".").map(Number);
   const [bMajor = 0, bMinor = 0] = b.split(".").map(Number);
@@ -162,9 +173,12 @@ export class DockerHost {
   private readonly failureThreshold: number;
   private readonly retryIntervalMs: number;
   private readonly streamIdleMs: number;
-  // Aborted by close(): ends calls and streams still running when the host is removed or the server stops.
-  private readonly lifetime = new AbortController();
-  private negotiated: Promise<string> | undefined;
+  // close() aborts every call and stream still running. One controller per call, released when it ends: a
+  // single long-lived signal combined with AbortSignal.any keeps every combination alive on Node 20.
+  private readonly active = new Set<AbortController>();
+  private closed = false;
+  private negotiated: string | undefined;
+  private negotiation: { promise: Promise<string>; controller: AbortController; waiters: number } | undefined;
   private failures = 0;
   private retryAt = 0;
   private health: HostHealth = { ...UNKNOWN_HEALTH };
@@ -293,7 +307,7 @@ export class DockerHost {
   async pullImage(
     ref: string,
     settings: { platform?: string | undefined; auth?: { username: string; password: string } | undefined },
-    onProgress: (event: PullProgress) => void = () => {},
+    onProgress: (event: PullProgress) => void | Promise<void> = () => {},
     options: CallOptions = {},
   ): Promise<void> {
     // A pull refused before its stream starts (unknown manifest, no credentials) is still a registry failure.
@@ -380,9 +394,11 @@ export class DockerHost {
   async pushImage(
     ref: string,
     auth: { username: string; password: string } | undefined,
-    onProgress: (event: PullProgress) => void = () => {},
+    onProgress: (event: PullProgress) => void | Promise<void> = () => {},
     options: CallOptions = {},
   ): Promise<void> {
+    if (ref.includes("@"))
+      throw new ApiError("invalid_request", "Push a tag, not a digest: the registry names it.");
     const { repository, tag } = splitReference(ref);
     const stream = await this.openStream(options, { kind: "image", ref }, (abortSignal) =>
       this.docker.getImage(repository).push({
@@ -404,7 +420,7 @@ export class DockerHost {
   async buildImage(
     context: Readable,
     settings: BuildSettings,
-    onOutput: (line: string) => void = () => {},
+    onOutput: (line: string) => void | Promise<void> = () => {},
     options: CallOptions = {},
   ): Promise<{ imageId: string }> {
     // The daemon answers once it has the whole context: allow for uploading it.
@@ -422,10 +438,10 @@ export class DockerHost {
       }),
     );
     let imageId: string | undefined;
-    const failure = await this.consumeProgress(stream as Readable, "the build", options, (line) => {
-      if (typeof line.stream === "string") onOutput(line.stream.replace(/\n$/, ""));
+    const failure = await this.consumeProgress(stream as Readable, "the build", options, async (line) => {
       const aux = line.aux as { ID?: unknown } | undefined;
       if (typeof aux?.ID === "string") imageId = aux.ID;
+      if (typeof line.stream === "string") await onOutput(line.stream.replace(/\n$/, ""));
     });
     if (failure) throw new ApiError("build_failed", `The build on host "${this.id}" failed: ${failure}`);
     if (!imageId)
@@ -437,22 +453,35 @@ export class DockerHost {
    * Opens a streaming call. The call's deadline covers only the wait for the daemon's answer; once the stream
    * flows, it lives until it ends, the client leaves, or the host is closed (a pull may take many minutes).
    */
-  private openStream<T>(
+  private openStream<T extends NodeJS.ReadableStream>(
     options: CallOptions,
     target: CallTarget | undefined,
     open: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    return this.call(options, target, (callSignal) => {
-      const request = new AbortController();
+    return this.call(options, target, async (callSignal) => {
+      const request = this.track();
       const relay = () => request.abort(callSignal.reason);
       callSignal.addEventListener("abort", relay, { once: true });
-      const signal = AbortSignal.any([
-        request.signal,
-        this.lifetime.signal,
-        ...(options.signal ? [options.signal] : []),
-      ]);
-      return open(signal).finally(() => callSignal.removeEventListener("abort", relay));
+      const signal = options.signal ? AbortSignal.any([request.signal, options.signal]) : request.signal;
+      try {
+        const stream = await open(signal);
+        (stream as unknown as Readable).once("close", () => this.active.delete(request));
+        return stream;
+      } catch (error) {
+        this.active.delete(request);
+        throw error;
+      } finally {
+        callSignal.removeEventListener("abort", relay);
+      }
     });
+  }
+
+  /** A controller that close() aborts, until it is deleted from `active`. */
+  private track(): AbortController {
+    const controller = new AbortController();
+    if (this.closed) controller.abort(new Error("the host connection is closing"));
+    else this.active.add(controller);
+    return controller;
   }
 
   /** Reads a progress stream to its end; resolves with the stream's own error message, if it reported one. */
@@ -460,7 +489,7 @@ export class DockerHost {
     stream: Readable,
     what: string,
     options: CallOptions,
-    onLine: (line: Record<string, unknown>) => void,
+    onLine: (line: Record<string, unknown>) => void | Promise<void>,
   ): Promise<string | undefined> {
     let failure: string | undefined;
     try {
@@ -618,12 +647,15 @@ export class DockerHost {
     ref: string,
     options: CallOptions & { signal: AbortSignal },
   ): AsyncGenerator<ContainerStats> {
-    const stream = (await this.openStream(options, { kind: "container", ref }, (abortSignal) =>
-      (this.docker.getContainer(encodeURIComponent(ref)) as unknown as StatsCalls).stats({
-        stream: true,
-        abortSignal,
-      }),
-    )) as unknown as Readable;
+    const stream = await this.openStream(
+      options,
+      { kind: "container", ref },
+      (abortSignal) =>
+        (this.docker.getContainer(encodeURIComponent(ref)) as unknown as StatsCalls).stats({
+          stream: true,
+          abortSignal,
+        }) as Promise<Readable>,
+    );
     const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
     try {
       for await (const line of lines) {
@@ -772,31 +804,67 @@ export class DockerHost {
   }
 
   async close(): Promise<void> {
-    this.lifetime.abort(new Error("the host connection is closing"));
+    this.closed = true;
+    for (const controller of this.active) controller.abort(new Error("the host connection is closing"));
+    this.active.clear();
     await this.client.tunnel?.close();
   }
 
-  /** The Engine API version spoken to this host, asked once per connection (`/version` is not free). */
-  private apiVersion(options: CallOptions): Promise<string> {
-    this.negotiated ??= this.run(options, undefined, (abortSignal) => this.engine.version({ abortSignal }))
-      .then((version) => {
-        const offered = version.ApiVersion;
-        if (compareVersions(offered, MIN_API_VERSION) < 0) {
-          throw new ApiError(
-            "host_error",
-            `Host "${this.id}" speaks Engine API ${offered}; portcall needs ${MIN_API_VERSION} or newer.`,
-          );
-        }
-        const chosen = compareVersions(offered, MAX_API_VERSION) > 0 ? MAX_API_VERSION : offered;
-        this.engine.modem.version = `v${chosen}`;
-        this.health.apiVersion = chosen;
-        return chosen;
-      })
-      .catch((error: unknown) => {
-        this.negotiated = undefined;
-        throw error;
-      });
-    return this.negotiated;
+  /**
+   * The Engine API version spoken to this host, asked once per connection (`/version` is not free). Callers
+   * share one request; each stops waiting when its own client leaves, and the request itself is dropped once
+   * nobody waits for it any more.
+   */
+  private async apiVersion(options: CallOptions): Promise<string> {
+    if (this.negotiated) return this.negotiated;
+    if (!this.negotiation) {
+      const controller = new AbortController();
+      const negotiation = {
+        controller,
+        waiters: 0,
+        promise: this.run(
+          { timeoutMs: options.timeoutMs, signal: controller.signal },
+          undefined,
+          (abortSignal) => this.engine.version({ abortSignal }),
+        ).then((version) => this.choose(version.ApiVersion)),
+      };
+      this.negotiation = negotiation;
+      negotiation.promise
+        .then(
+          (chosen) => {
+            this.negotiated = chosen;
+          },
+          () => {},
+        )
+        .finally(() => {
+          if (this.negotiation === negotiation) this.negotiation = undefined;
+        });
+    }
+    const negotiation = this.negotiation;
+    negotiation.waiters += 1;
+    try {
+      return await untilAborted(negotiation.promise, options.signal);
+    } catch (error) {
+      if (options.signal?.aborted)
+        throw toApiError(error, { hostId: this.id, deadlineMs: 0, abortedBy: "client" });
+      throw error;
+    } finally {
+      negotiation.waiters -= 1;
+      if (negotiation.waiters === 0 && !this.negotiated) negotiation.controller.abort();
+    }
+  }
+
+  private choose(offered: string): string {
+    if (compareVersions(offered, MIN_API_VERSION) < 0) {
+      throw new ApiError(
+        "host_error",
+        `Host "${this.id}" speaks Engine API ${offered}; portcall needs ${MIN_API_VERSION} or newer.`,
+      );
+    }
+    const chosen = compareVersions(offered, MAX_API_VERSION) > 0 ? MAX_API_VERSION : offered;
+    this.engine.modem.version = `v${chosen}`;
+    this.health.apiVersion = chosen;
+    return chosen;
   }
 
   /** A plain call: fails fast while the host is down, negotiates the version first, records the outcome. */
@@ -830,7 +898,8 @@ export class DockerHost {
   ): Promise<T> {
     const deadlineMs = options.timeoutMs ?? this.callTimeoutMs;
     const deadline = AbortSignal.timeout(deadlineMs);
-    const signals = [deadline, this.lifetime.signal, ...(options.signal ? [options.signal] : [])];
+    const life = this.track();
+    const signals = [deadline, life.signal, ...(options.signal ? [options.signal] : [])];
     try {
       return await work(AbortSignal.any(signals));
     } catch (error) {
@@ -838,9 +907,11 @@ export class DockerHost {
       if (target) context.target = target;
       if (this.client.tunnel?.lastError) context.transportDetail = this.client.tunnel.lastError;
       if (deadline.aborted) context.abortedBy = "deadline";
-      else if (this.lifetime.signal.aborted) context.abortedBy = "shutdown";
+      else if (life.signal.aborted) context.abortedBy = "shutdown";
       else if (options.signal?.aborted) context.abortedBy = "client";
       throw toApiError(error, context);
+    } finally {
+      this.active.delete(life);
     }
   }
 
@@ -860,7 +931,7 @@ export class DockerHost {
   private failed(error: unknown, { force }: { force: boolean }): void {
     const apiError = error instanceof ApiError ? error : undefined;
     if (!force && !(apiError && TRANSPORT_FAILURES.has(apiError.code))) return;
-    if (this.lifetime.signal.aborted) return;
+    if (this.closed) return;
     this.failures += 1;
     const down = this.failures >= this.failureThreshold;
     if (down) this.retryAt = Date.now() + this.retryIntervalMs;

@@ -8,7 +8,8 @@ import type { Readable } from "node:stream";
 export async function readJsonLines(
   stream: Readable,
   idleMs: number,
-  onObject: (value: Record<string, unknown>) => void,
+  /** Awaited before the next line is read: a slow consumer slows the daemon's stream instead of piling up. */
+  onObject: (value: Record<string, unknown>) => void | Promise<void>,
 ): Promise<void> {
   let idle: NodeJS.Timeout | undefined;
   const arm = () => {
@@ -26,7 +27,7 @@ export async function readJsonLines(
       } catch {
         continue;
       }
-      if (value && typeof value === "object") onObject(value as Record<string, unknown>);
+      if (value && typeof value === "object") await onObject(value as Record<string, unknown>);
     }
   } finally {
     clearTimeout(idle);

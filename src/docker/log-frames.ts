@@ -1,10 +1,13 @@
 import type { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 
 export type LogStream = "stdout" | "stderr";
 export type LogLine = { stream: LogStream; ts: string | null; line: string };
 
 // A line longer than this is passed on in pieces: memory stays bounded whatever a container prints.
 const MAX_LINE_BYTES = 64 * 1024;
+// Docker writes frames of at most a few KiB; a header claiming more is a broken or hostile stream.
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 /**
  * Docker's multiplexed log stream: frames of an 8-byte header (stream type, 3 zero bytes, big-endian length)
@@ -23,6 +26,8 @@ export async function* frames(
     pending = pending.length === 0 ? (chunk as Buffer) : Buffer.concat([pending, chunk as Buffer]);
     while (pending.length >= 8) {
       const length = pending.readUInt32BE(4);
+      if (length > MAX_FRAME_BYTES)
+        throw new Error(`a log frame claims ${length} bytes; the stream is not a log`);
       if (pending.length < 8 + length) break;
       yield { stream: pending[0] === 2 ? "stderr" : "stdout", data: pending.subarray(8, 8 + length) };
       pending = pending.subarray(8 + length);
@@ -44,8 +49,13 @@ export async function* logLines(
   options: { tty: boolean; timestamps: boolean },
 ): AsyncGenerator<LogLine> {
   const partial: Record<LogStream, string> = { stdout: "", stderr: "" };
+  // A character split across two frames is joined again, per stream.
+  const decoders: Record<LogStream, StringDecoder> = {
+    stdout: new StringDecoder("utf8"),
+    stderr: new StringDecoder("utf8"),
+  };
   for await (const { stream, data } of frames(source, options.tty)) {
-    let text = partial[stream] + data.toString("utf8");
+    let text = partial[stream] + decoders[stream].write(data);
     let newline = text.indexOf("\n");
     while (newline !== -1) {
       yield split(text.slice(0, newline).replace(/\r$/, ""), options.timestamps, stream);

@@ -65,6 +65,10 @@ export class SshTunnel {
       server.once("error", reject);
       server.listen(path, () => resolve());
     });
+    // After listening, an accept error (EMFILE) must not become an uncaught exception.
+    server.on("error", (error) => {
+      this.lastError = describe(error);
+    });
     this.server = server;
     return path;
   }

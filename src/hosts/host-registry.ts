@@ -125,6 +125,9 @@ export class HostRegistry {
       sealedSecrets,
       updatedAt: new Date().toISOString(),
     };
+    // Removed while this update awaited: do not bring it back.
+    if (this.records.get(id) !== current)
+      throw new ApiError("host_not_found", `Host "${id}" is not registered.`);
     await this.repository.update(record);
     this.records.set(id, record);
     if (connectionChanged) await this.dropClient(id);

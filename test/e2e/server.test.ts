@@ -57,7 +57,8 @@ describeWithRig("the server process", () => {
     expect(res.status).toBe(200);
     const body = await readJson(res);
     expect(body.store.ok).toBe(true);
-    expect(body.hosts).toEqual([expect.objectContaining({ id: "local", reachable: true, error: null })]);
+    expect(body.hosts).toEqual({ total: 1, reachable: 1, unreachable: 0, unknown: 0 });
+    expect(JSON.stringify(body)).not.toContain("local");
   });
 
   it("exits 0 on SIGTERM", async () => {

@@ -3,20 +3,21 @@ import type { App } from "../../env.js";
 import { publicRoute } from "../../openapi/operation.js";
 import { jsonResponse } from "../../openapi/responses.js";
 
-const HostProbeSchema = z
+// Counts only: the probe is public, and which hosts exist is for tokens that may see them (GET /v1/hosts).
+const HostCountsSchema = z
   .object({
-    id: z.string().openapi({ example: "local" }),
-    reachable: z.boolean().nullable().openapi({ description: "null if the host could not be probed yet." }),
-    latencyMs: z.number().nullable().openapi({ description: "Round trip of `/_ping`, when reachable." }),
-    error: z.string().nullable().openapi({ description: "Why the host is not reachable." }),
+    total: z.number().int(),
+    reachable: z.number().int(),
+    unreachable: z.number().int(),
+    unknown: z.number().int().openapi({ description: "Not probed yet." }),
   })
-  .openapi("HostProbe");
+  .openapi("HostCounts");
 
 const ReadinessSchema = z
   .object({
     status: z.enum(["ready", "not_ready"]),
     store: z.object({ ok: z.boolean(), error: z.string().nullable() }).openapi("StoreProbe"),
-    hosts: z.array(HostProbeSchema),
+    hosts: HostCountsSchema,
   })
   .openapi("Readiness");
 
@@ -27,12 +28,13 @@ export const readyzRoute = publicRoute({
   tags: ["Health"],
   summary: "Readiness: the store works and every host was probed",
   description:
-    "Answers once the first health probe of every registered host has finished, with each host's reachability. " +
+    "Answers once the first health probe of every registered host has finished, with how many are reachable " +
+    "(counts only: which hosts exist is for tokens allowed to see them). " +
     "An unreachable host does not make portcall unready: the other hosts still work. " +
     "Answers 503 when the store cannot be used.",
   errors: [],
   responses: {
-    200: jsonResponse(ReadinessSchema, "Ready; the body reports each host's reachability."),
+    200: jsonResponse(ReadinessSchema, "Ready; the body counts reachable and unreachable hosts."),
     503: jsonResponse(ReadinessSchema, "Not ready: the store cannot be used."),
   },
 });
@@ -47,12 +49,14 @@ export function registerReadyz(app: App): void {
       ),
       hosts.firstProbe,
     ]);
-    const probes = await Promise.all(
-      hosts.list().map(async ({ id }) => {
-        const { reachable, latencyMs, error } = await hosts.health(id);
-        return { id, reachable, latencyMs, error };
-      }),
-    );
+    const health = await Promise.all(hosts.list().map(({ id }) => hosts.health(id)));
+    const count = (reachable: boolean | null) => health.filter((h) => h.reachable === reachable).length;
+    const probes = {
+      total: health.length,
+      reachable: count(true),
+      unreachable: count(false),
+      unknown: count(null),
+    };
     const body = {
       status: storeProbe.ok ? ("ready" as const) : ("not_ready" as const),
       store: storeProbe,

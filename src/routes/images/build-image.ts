@@ -200,14 +200,9 @@ export function registerBuildImage(app: App): void {
       return c.json(await host.inspectImage(imageId, { signal: c.req.raw.signal }), 200);
     }
     return eventStream(c, format, async (send, signal) => {
-      const pending: Promise<void>[] = [];
-      const { imageId } = await host.buildImage(
-        context,
-        settings,
-        (line) => pending.push(send("output", { line })),
-        { signal },
-      );
-      await Promise.all(pending);
+      const { imageId } = await host.buildImage(context, settings, (line) => send("output", { line }), {
+        signal,
+      });
       await send("result", { image: await host.inspectImage(imageId, { signal }) });
     }) as never;
   });

@@ -68,11 +68,7 @@ export function registerPullImage(app: App): void {
       return c.json(await host.inspectImage(image, { signal: c.req.raw.signal }), 200);
     }
     return eventStream(c, format, async (send, signal) => {
-      const pending: Promise<void>[] = [];
-      await host.pullImage(image, settings, (progress) => pending.push(send("progress", progress)), {
-        signal,
-      });
-      await Promise.all(pending);
+      await host.pullImage(image, settings, (progress) => send("progress", progress), { signal });
       await send("result", { image: await host.inspectImage(image, { signal }) });
     }) as never;
   });
