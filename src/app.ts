@@ -35,6 +35,7 @@ import { registerImageQueries } from "./routes/images/image-queries.js";
 import { registerPullImage } from "./routes/images/pull-image.js";
 import { registerPushImage } from "./routes/images/push-image.js";
 import { registerNetworks } from "./routes/networks/networks.js";
+import { registerRegistries } from "./routes/registries/registries.js";
 import { registerCreateToken } from "./routes/tokens/create-token.js";
 import { registerListTokens } from "./routes/tokens/list-tokens.js";
 import { registerRevokeToken } from "./routes/tokens/revoke-token.js";
@@ -91,6 +92,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerBuildImage(app);
   registerVolumes(app);
   registerNetworks(app);
+  registerRegistries(app);
   registerCreateToken(app);
   registerListTokens(app);
   registerRevokeToken(app);

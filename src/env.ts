@@ -5,6 +5,7 @@ import type { TokenService } from "./auth/token-service.js";
 import type { PolicyDefaults } from "./docker/create-policy.js";
 import type { HostRegistry } from "./hosts/host-registry.js";
 import type { Logger } from "./logging/logger.js";
+import type { RegistryCredentials } from "./registries/registry-credentials.js";
 import type { Store } from "./store/database.js";
 
 /** What every handler can reach; built once by the entry point (or a test) and handed to `createApp`. */
@@ -14,6 +15,7 @@ export type Services = {
   store: Store;
   tokens: TokenService;
   audit: AuditLog;
+  registries: RegistryCredentials;
   /** Limits every container gets when its spec sets none. */
   containerDefaults: PolicyDefaults;
 };

@@ -10,6 +10,7 @@ import { HostRegistry } from "./hosts/host-registry.js";
 import { HostRepository } from "./hosts/host-repository.js";
 import { HostsFileError, readHostsFile } from "./hosts/hosts-file.js";
 import type { Logger } from "./logging/logger.js";
+import { RegistryCredentials } from "./registries/registry-credentials.js";
 import { SecretBox } from "./secrets/secret-box.js";
 import { openStore } from "./store/database.js";
 
@@ -101,6 +102,7 @@ export async function createServices(
     tokens,
     audit: new AuditLog(store.db, logger),
     containerDefaults: config.containerDefaults,
+    registries: new RegistryCredentials(store.db, secrets),
     close: async () => {
       await hosts.close();
       await tokens.close();

@@ -14,6 +14,7 @@ export const ERRORS = {
   image_not_found: { status: 404, title: "No such image" },
   volume_not_found: { status: 404, title: "No such volume" },
   network_not_found: { status: 404, title: "No such network" },
+  registry_not_found: { status: 404, title: "No credentials for this registry" },
   token_not_found: { status: 404, title: "No such token" },
   conflict: { status: 409, title: "The request conflicts with the current state" },
   host_exists: { status: 409, title: "A host with this id is already registered" },

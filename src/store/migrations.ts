@@ -61,4 +61,16 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex("audit_subject").on("audit").columns(["subject", "id"]).execute();
     },
   },
+  "0003_registries": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("registries")
+        .addColumn("address", "text", (col) => col.primaryKey())
+        .addColumn("username", "text", (col) => col.notNull())
+        .addColumn("secret", "text", (col) => col.notNull())
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .addColumn("updated_at", "text", (col) => col.notNull())
+        .execute();
+    },
+  },
 };

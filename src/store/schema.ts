@@ -6,6 +6,17 @@ export type StoreSchema = {
   hosts: HostsTable;
   tokens: TokensTable;
   audit: AuditTable;
+  registries: RegistriesTable;
+};
+
+export type RegistriesTable = {
+  /** `host[:port]` as it appears at the front of an image reference. */
+  address: string;
+  username: string;
+  /** JWE (compact) of the password. */
+  secret: string;
+  created_at: string;
+  updated_at: string;
 };
 
 export type MetaTable = {

@@ -9,6 +9,7 @@ import type { Services } from "../../src/env.js";
 import { HostRegistry, type HostRegistryOptions } from "../../src/hosts/host-registry.js";
 import { HostRepository } from "../../src/hosts/host-repository.js";
 import { type Logger, silentLogger } from "../../src/logging/logger.js";
+import { RegistryCredentials } from "../../src/registries/registry-credentials.js";
 import type { HostCreate } from "../../src/schemas/host.js";
 import { SecretBox } from "../../src/secrets/secret-box.js";
 import { openStore } from "../../src/store/database.js";
@@ -33,9 +34,10 @@ export const TEST_TOKEN_OPTIONS: TokenServiceOptions = {
 export async function testServices(options: TestAppOptions = {}): Promise<Services> {
   const store = await openStore(":memory:");
   const logger = options.logger ?? silentLogger;
+  const secrets = SecretBox.fromKey(randomBytes(32));
   const hosts = new HostRegistry(
     new HostRepository(store.db),
-    SecretBox.fromKey(randomBytes(32)),
+    secrets,
     {
       callTimeoutMs: 10_000,
       probeTimeoutMs: 2_000,
@@ -59,6 +61,7 @@ export async function testServices(options: TestAppOptions = {}): Promise<Servic
     tokens,
     audit: new AuditLog(store.db, logger),
     containerDefaults: { memoryBytes: 256 * 1024 * 1024, pids: 512 },
+    registries: new RegistryCredentials(store.db, secrets),
   };
 }
 

@@ -13,7 +13,7 @@ export const pushImageRoute = operation("images:write", {
   summary: "Push an image from a host to its registry",
   description:
     "Pushes `image` (registry, repository and tag in the reference) with `registryAuth` when given, used for this " +
-    "call only. A push that fails inside Docker's stream is a real error (401 `registry_auth_failed`, …).",
+    "call only, else with the registry's stored credentials. A push that fails inside Docker's stream is a real error (401 `registry_auth_failed`, …).",
   request: {
     params: HostParamsSchema,
     body: { content: { "application/json": { schema: ImagePushSchema } }, required: true },
@@ -28,7 +28,8 @@ export function registerPushImage(app: App): void {
     const { image, registryAuth } = c.req.valid("json");
     c.set("audit", { operationId: "pushImage", host: hostId, target: image });
     const host = await grantedClient(c, hostId);
-    await host.pushImage(image, registryAuth, undefined, { signal: c.req.raw.signal });
+    const auth = await c.get("services").registries.forImage(image, registryAuth);
+    await host.pushImage(image, auth, undefined, { signal: c.req.raw.signal });
     return c.body(null, 204);
   });
 }

@@ -117,4 +117,28 @@ describeWithRig("pulling images from the rig's registries", () => {
     const pruned = await readJson(await app.request("/v1/hosts/rig3/images/prune", { method: "POST" }));
     expect(pruned).toMatchObject({ removed: expect.any(Array), reclaimedBytes: expect.any(Number) });
   });
+
+  it("pulls from the password registry with credentials stored once by an admin, which are never shown", async () => {
+    const { authRegistry, images } = rig();
+    await forget(images.busyboxAuth);
+    const stored = await app.request(`/v1/registries/${authRegistry.address}`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: authRegistry.username, password: authRegistry.password }),
+    });
+    expect(stored.status).toBe(201);
+    const listed = await app.request("/v1/registries");
+    const text = await listed.text();
+    expect(JSON.parse(text).items).toEqual([
+      expect.objectContaining({ address: authRegistry.address, username: authRegistry.username }),
+    ]);
+    expect(text).not.toContain(authRegistry.password);
+
+    expect((await pull({ image: images.busyboxAuth })).status).toBe(200);
+    expect((await app.request(`/v1/registries/${authRegistry.address}`, { method: "DELETE" })).status).toBe(
+      204,
+    );
+    await forget(images.busyboxAuth);
+    expect((await pull({ image: images.busyboxAuth })).status).toBe(401);
+  });
 });
