@@ -1,5 +1,5 @@
 import Dockerode from "dockerode";
-import { SshTunnel } from "./ssh-tunnel.js";
+import { type SshEndpoint, SshTunnel } from "./ssh-tunnel.js";
 
 /** How to reach one Engine, with its secrets in clear: lives in memory only, never stored or returned. */
 export type Connection =
@@ -11,15 +11,7 @@ export type Connection =
       /** Mutual TLS; null only for an insecure loopback address. */
       tls: { ca: string; cert: string; key: string } | null;
     }
-  | {
-      transport: "ssh";
-      host: string;
-      port: number;
-      username: string;
-      privateKey: string;
-      passphrase?: string | undefined;
-      hostKeyFingerprint: string;
-    };
+  | ({ transport: "ssh" } & SshEndpoint);
 
 export type DockerClient = { docker: Dockerode; tunnel: SshTunnel | undefined };
 

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, type ClientChannel } from "ssh2";
 
-export type SshTarget = {
+/** Where and as whom to log in, secrets included. */
+export type SshEndpoint = {
   host: string;
   port: number;
   username: string;
@@ -13,6 +14,9 @@ export type SshTarget = {
   passphrase?: string | undefined;
   /** `SHA256:…` as `ssh-keygen -lf` prints it; the server must present exactly this key. */
   hostKeyFingerprint: string;
+};
+
+export type SshTarget = SshEndpoint & {
   /** Bound on the TCP connect plus SSH handshake. */
   readyTimeoutMs: number;
 };

@@ -11,6 +11,7 @@ import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { ImageReferenceSchema } from "../../schemas/container-create.js";
 import { ImageDetailSchema } from "../../schemas/image.js";
 import { HostParamsSchema } from "../../schemas/params.js";
+import { StreamErrorEventSchema } from "../../schemas/stream.js";
 
 /** The largest tar context a build takes; the stream to the daemon is cut beyond it. */
 export const BUILD_CONTEXT_LIMIT = 256 * 1024 * 1024;
@@ -77,10 +78,7 @@ const BuildEventSchema = z
   .discriminatedUnion("type", [
     z.object({ type: z.literal("output"), line: z.string() }),
     z.object({ type: z.literal("result"), image: ImageDetailSchema }),
-    z.object({
-      type: z.literal("error"),
-      problem: z.object({ code: z.string(), detail: z.string() }).passthrough(),
-    }),
+    StreamErrorEventSchema,
   ])
   .openapi("BuildEvent", {
     description: "One event of a build's stream: output lines, then one result or error.",

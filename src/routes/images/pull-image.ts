@@ -6,6 +6,7 @@ import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { ImageDetailSchema, ImagePullSchema } from "../../schemas/image.js";
 import { HostParamsSchema } from "../../schemas/params.js";
+import { StreamErrorEventSchema } from "../../schemas/stream.js";
 
 const PullEventSchema = z
   .discriminatedUnion("type", [
@@ -17,10 +18,7 @@ const PullEventSchema = z
       total: z.number().nullable(),
     }),
     z.object({ type: z.literal("result"), image: ImageDetailSchema }),
-    z.object({
-      type: z.literal("error"),
-      problem: z.object({ code: z.string(), detail: z.string() }).passthrough(),
-    }),
+    StreamErrorEventSchema,
   ])
   .openapi("PullEvent", {
     description: "One event of a pull's stream: progress lines, then one result or error.",
