@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ImageReferenceSchema } from "./container-create.js";
+import { StreamErrorEventSchema } from "./stream.js";
 
 export const ImageSummarySchema = z
   .object({
@@ -96,3 +97,19 @@ export const ImagePushSchema = z
   .object({ image: ImageReferenceSchema, registryAuth: RegistryAuthSchema.optional() })
   .strict()
   .openapi("ImagePush", { example: { image: "127.0.0.1:5055/team/hello:1" } });
+
+export const ImageProgressEventSchema = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("progress"),
+      id: z.string().nullable().openapi({ description: "The layer, when the line is about one." }),
+      status: z.string().openapi({ example: "Downloading" }),
+      current: z.number().nullable(),
+      total: z.number().nullable(),
+    }),
+    z.object({ type: z.literal("result"), image: ImageDetailSchema }),
+    StreamErrorEventSchema,
+  ])
+  .openapi("ImageProgressEvent", {
+    description: "One event of a pull's or push's stream: progress lines, then one result or error.",
+  });

@@ -1,28 +1,10 @@
-import { z } from "@hono/zod-openapi";
 import { grantedClient } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
 import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
-import { ImageDetailSchema, ImagePullSchema } from "../../schemas/image.js";
+import { ImageDetailSchema, ImageProgressEventSchema, ImagePullSchema } from "../../schemas/image.js";
 import { HostParamsSchema } from "../../schemas/params.js";
-import { StreamErrorEventSchema } from "../../schemas/stream.js";
-
-const PullEventSchema = z
-  .discriminatedUnion("type", [
-    z.object({
-      type: z.literal("progress"),
-      id: z.string().nullable().openapi({ description: "The layer, when the line is about one." }),
-      status: z.string().openapi({ example: "Downloading" }),
-      current: z.number().nullable(),
-      total: z.number().nullable(),
-    }),
-    z.object({ type: z.literal("result"), image: ImageDetailSchema }),
-    StreamErrorEventSchema,
-  ])
-  .openapi("PullEvent", {
-    description: "One event of a pull's stream: progress lines, then one result or error.",
-  });
 
 export const pullImageRoute = operation("images:write", {
   method: "post",
@@ -46,8 +28,8 @@ export const pullImageRoute = operation("images:write", {
       description: "The image, once pulled; or the stream of its progress.",
       content: {
         "application/json": { schema: ImageDetailSchema },
-        [NDJSON]: { schema: PullEventSchema },
-        [SSE]: { schema: PullEventSchema },
+        [NDJSON]: { schema: ImageProgressEventSchema },
+        [SSE]: { schema: ImageProgressEventSchema },
       },
     },
   },

@@ -1,8 +1,9 @@
 import { grantedClient } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
+import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
-import { ImagePushSchema } from "../../schemas/image.js";
+import { ImageDetailSchema, ImageProgressEventSchema, ImagePushSchema } from "../../schemas/image.js";
 import { HostParamsSchema } from "../../schemas/params.js";
 
 export const pushImageRoute = operation("images:write", {
@@ -13,13 +14,23 @@ export const pushImageRoute = operation("images:write", {
   summary: "Push an image from a host to its registry",
   description:
     "Pushes `image` (registry, repository and tag in the reference) with `registryAuth` when given, used for this " +
-    "call only, else with the registry's stored credentials. A push that fails inside Docker's stream is a real error (401 `registry_auth_failed`, …).",
+    "call only, else with the registry's stored credentials. A push that fails inside Docker's stream is a real error " +
+    "(401 `registry_auth_failed`, …). `Accept: application/x-ndjson` or `text/event-stream` streams the progress.",
   request: {
     params: HostParamsSchema,
     body: { content: { "application/json": { schema: ImagePushSchema } }, required: true },
   },
   errors: [...HOST_CALL_ERRORS, "image_not_found", "registry_auth_failed", "unsupported_media_type"],
-  responses: { 204: { description: "Pushed." } },
+  responses: {
+    200: {
+      description: "The image, once pushed; or the stream of the push's progress.",
+      content: {
+        "application/json": { schema: ImageDetailSchema },
+        [NDJSON]: { schema: ImageProgressEventSchema },
+        [SSE]: { schema: ImageProgressEventSchema },
+      },
+    },
+  },
 });
 
 export function registerPushImage(app: App): void {
@@ -29,7 +40,14 @@ export function registerPushImage(app: App): void {
     c.set("audit", { operationId: "pushImage", host: hostId, target: image });
     const host = await grantedClient(c, hostId);
     const auth = await c.get("services").registries.forImage(image, registryAuth);
-    await host.pushImage(image, auth, undefined, { signal: c.req.raw.signal });
-    return c.body(null, 204);
+    const format = streamFormat(c);
+    if (!format) {
+      await host.pushImage(image, auth, undefined, { signal: c.req.raw.signal });
+      return c.json(await host.inspectImage(image, { signal: c.req.raw.signal }), 200);
+    }
+    return eventStream(c, format, async (send, signal) => {
+      await host.pushImage(image, auth, (progress) => send("progress", progress), { signal });
+      await send("result", { image: await host.inspectImage(image, { signal }) });
+    }) as never;
   });
 }

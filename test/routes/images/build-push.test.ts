@@ -38,7 +38,15 @@ describeWithRig("build on one host, push, run on another", () => {
     expect(steps).toMatch(/COPY .*hello\.txt/);
     expect(steps).toMatch(/GREETING.*echo/);
 
-    expect((await json("/v1/hosts/rig1/images/push", { image: tag })).status).toBe(204);
+    const pushed = await json("/v1/hosts/rig1/images/push", { image: tag }, "application/x-ndjson");
+    const events = (await pushed.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(events.at(-1)).toMatchObject({
+      type: "result",
+      image: { repoTags: expect.arrayContaining([tag]) },
+    });
     expect((await json("/v1/hosts/rig2/images/pull", { image: tag })).status).toBe(200);
 
     const created = await readJson(await json("/v1/hosts/rig2/containers", { image: tag, start: true }));
