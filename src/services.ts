@@ -1,18 +1,19 @@
 import { existsSync } from "node:fs";
 import { AuditLog } from "./audit/audit-log.js";
 import { OidcVerifier } from "./auth/oidc.js";
-import { loadSigningKey } from "./auth/signing-key.js";
-import { TokenService } from "./auth/token-service.js";
+import { loadSigningKey, type SigningKey } from "./auth/signing-key.js";
+import { TokenService, type TokenServiceOptions } from "./auth/token-service.js";
 import type { Config } from "./config.js";
+import type { PolicyDefaults } from "./docker/create-policy.js";
 import { DockerHost } from "./docker/docker-host.js";
 import type { Services } from "./env.js";
-import { HostRegistry } from "./hosts/host-registry.js";
+import { HostRegistry, type HostRegistryOptions } from "./hosts/host-registry.js";
 import { HostRepository } from "./hosts/host-repository.js";
 import { HostsFileError, readHostsFile } from "./hosts/hosts-file.js";
 import type { Logger } from "./logging/logger.js";
 import { RegistryCredentials } from "./registries/registry-credentials.js";
 import { SecretBox } from "./secrets/secret-box.js";
-import { openStore } from "./store/database.js";
+import { openStore, type Store } from "./store/database.js";
 
 const BOOTSTRAPPED = "bootstrapped_at";
 
@@ -66,42 +67,32 @@ async function bootstrapLocalHost(
   await hosts.create({ id: "local", url: `unix://${socketPath}` });
 }
 
-/** Everything the app needs, built from the configuration; the only place that does start-up I/O. */
-export async function createServices(
-  config: Config,
-  logger: Logger,
-): Promise<Services & { close(): Promise<void> }> {
-  const store = await openStore(config.dataDir);
-  const secrets = await SecretBox.load({ dataDir: config.dataDir, secretKey: config.secretKey });
-  const repository = new HostRepository(store.db);
-  const hosts = new HostRegistry(
-    repository,
-    secrets,
-    {
-      callTimeoutMs: config.dockerTimeoutMs,
-      probeTimeoutMs: config.probeTimeoutMs,
-      failureThreshold: config.hostFailureThreshold,
-      retryIntervalMs: config.probeIntervalMs,
-    },
-    logger,
-  );
-  await hosts.load();
-  if (config.hostsFile) await syncHostsFile(config.hostsFile, hosts);
-  await bootstrapLocalHost(config, hosts, repository, logger);
-  const signingKey = await loadSigningKey({ dataDir: config.dataDir, keyFile: config.signingKeyFile });
-  const tokens = new TokenService(
-    store.db,
-    signingKey,
-    { issuer: config.tokenIssuer, audience: config.tokenAudience, maxTtlSeconds: config.tokenMaxTtlSeconds },
-    config.oidc ? new OidcVerifier(config.oidc) : undefined,
-  );
+export type RunningServices = Services & { close(): Promise<void> };
+
+/** What the services are built over: opened resources and settings. */
+export type ServiceParts = {
+  store: Store;
+  secrets: SecretBox;
+  signingKey: SigningKey;
+  logger: Logger;
+  hostOptions: HostRegistryOptions;
+  tokenOptions: TokenServiceOptions;
+  oidc?: OidcVerifier | undefined;
+  containerDefaults: PolicyDefaults;
+};
+
+/** Wires the services together over resources already opened; no I/O. Tests build theirs through it too. */
+export function assembleServices(parts: ServiceParts): RunningServices {
+  const { store, secrets, logger } = parts;
+  const hosts = new HostRegistry(new HostRepository(store.db), secrets, parts.hostOptions, logger);
+  const tokens = new TokenService(store.db, parts.signingKey, parts.tokenOptions, parts.oidc);
   return {
     hosts,
     logger,
     store,
     tokens,
     audit: new AuditLog(store.db, logger),
-    containerDefaults: config.containerDefaults,
+    containerDefaults: parts.containerDefaults,
     registries: new RegistryCredentials(store.db, secrets),
     close: async () => {
       await hosts.close();
@@ -109,4 +100,32 @@ export async function createServices(
       await store.close();
     },
   };
+}
+
+/** Everything the app needs, built from the configuration; the only place that does start-up I/O. */
+export async function createServices(config: Config, logger: Logger): Promise<RunningServices> {
+  const store = await openStore(config.dataDir);
+  const services = assembleServices({
+    store,
+    secrets: await SecretBox.load({ dataDir: config.dataDir, secretKey: config.secretKey }),
+    signingKey: await loadSigningKey({ dataDir: config.dataDir, keyFile: config.signingKeyFile }),
+    logger,
+    hostOptions: {
+      callTimeoutMs: config.dockerTimeoutMs,
+      probeTimeoutMs: config.probeTimeoutMs,
+      failureThreshold: config.hostFailureThreshold,
+      retryIntervalMs: config.probeIntervalMs,
+    },
+    tokenOptions: {
+      issuer: config.tokenIssuer,
+      audience: config.tokenAudience,
+      maxTtlSeconds: config.tokenMaxTtlSeconds,
+    },
+    oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
+    containerDefaults: config.containerDefaults,
+  });
+  await services.hosts.load();
+  if (config.hostsFile) await syncHostsFile(config.hostsFile, services.hosts);
+  await bootstrapLocalHost(config, services.hosts, new HostRepository(store.db), logger);
+  return services;
 }

@@ -1,17 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { createApp } from "../../src/app.js";
-import { AuditLog } from "../../src/audit/audit-log.js";
 import type { OidcVerifier } from "../../src/auth/oidc.js";
 import type { Scope } from "../../src/auth/scopes.js";
 import { generateSigningKey, type SigningKey } from "../../src/auth/signing-key.js";
-import { TokenService, type TokenServiceOptions } from "../../src/auth/token-service.js";
+import type { TokenServiceOptions } from "../../src/auth/token-service.js";
 import type { Services } from "../../src/env.js";
-import { HostRegistry, type HostRegistryOptions } from "../../src/hosts/host-registry.js";
-import { HostRepository } from "../../src/hosts/host-repository.js";
+import type { HostRegistryOptions } from "../../src/hosts/host-registry.js";
 import { type Logger, silentLogger } from "../../src/logging/logger.js";
-import { RegistryCredentials } from "../../src/registries/registry-credentials.js";
 import type { HostCreate } from "../../src/schemas/host.js";
 import { SecretBox } from "../../src/secrets/secret-box.js";
+import { assembleServices } from "../../src/services.js";
 import { openStore } from "../../src/store/database.js";
 
 export type TestAppOptions = {
@@ -32,37 +30,24 @@ export const TEST_TOKEN_OPTIONS: TokenServiceOptions = {
 
 /** Real services over an in-memory store, a throwaway secret key and a throwaway signing key. */
 export async function testServices(options: TestAppOptions = {}): Promise<Services> {
-  const store = await openStore(":memory:");
-  const logger = options.logger ?? silentLogger;
-  const secrets = SecretBox.fromKey(randomBytes(32));
-  const hosts = new HostRegistry(
-    new HostRepository(store.db),
-    secrets,
-    {
+  const services = assembleServices({
+    store: await openStore(":memory:"),
+    secrets: SecretBox.fromKey(randomBytes(32)),
+    signingKey: options.signingKey ?? (await generateSigningKey()),
+    logger: options.logger ?? silentLogger,
+    hostOptions: {
       callTimeoutMs: 10_000,
       probeTimeoutMs: 2_000,
       failureThreshold: 3,
       retryIntervalMs: 5_000,
       ...options.registry,
     },
-    logger,
-  );
-  for (const host of options.hosts ?? []) await hosts.create(host);
-  const tokens = new TokenService(
-    store.db,
-    options.signingKey ?? (await generateSigningKey()),
-    { ...TEST_TOKEN_OPTIONS, ...options.tokens },
-    options.oidc,
-  );
-  return {
-    hosts,
-    logger,
-    store,
-    tokens,
-    audit: new AuditLog(store.db, logger),
+    tokenOptions: { ...TEST_TOKEN_OPTIONS, ...options.tokens },
+    oidc: options.oidc,
     containerDefaults: { memoryBytes: 256 * 1024 * 1024, pids: 512 },
-    registries: new RegistryCredentials(store.db, secrets),
-  };
+  });
+  for (const host of options.hosts ?? []) await services.hosts.create(host);
+  return services;
 }
 
 export type TestApp = {

@@ -5,25 +5,21 @@ import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
 import { ContainerListSchema, ContainerStateSchema } from "../../schemas/container.js";
 import { HostParamsSchema } from "../../schemas/params.js";
-import { booleanQuery } from "../../schemas/query.js";
+import { booleanQuery, repeatedQuery } from "../../schemas/query.js";
 
 // Docker label keys are free-form, but a filter that could smuggle a second filter or control bytes is not.
 // No flags on purpose: the pattern is published in the OpenAPI document as an ECMA-262 regex.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it refuses
 const LABEL_FILTER = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}(=[^\x00-\x1f\x7f]{0,1024})?$/;
 
-/** A query parameter that may be given several times; one occurrence arrives as a plain string. */
-const repeated = <T extends z.ZodType>(item: T) =>
-  z.preprocess((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]), z.array(item));
-
 const ListContainersQuerySchema = z.object({
   all: booleanQuery(false, "Include stopped containers (like `docker ps -a`)."),
-  label: repeated(z.string().regex(LABEL_FILTER, "must be `key` or `key=value`")).openapi({
+  label: repeatedQuery(z.array(z.string().regex(LABEL_FILTER, "must be `key` or `key=value`"))).openapi({
     description:
       "Only containers with this label (`key`) or label value (`key=value`). Repeat to require several.",
     example: ["app=web"],
   }),
-  status: repeated(ContainerStateSchema).openapi({
+  status: repeatedQuery(z.array(ContainerStateSchema)).openapi({
     description: "Only containers in one of these states. Repeat for several.",
     example: ["running"],
   }),

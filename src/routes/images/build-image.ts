@@ -11,6 +11,7 @@ import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { ImageReferenceSchema } from "../../schemas/container-create.js";
 import { ImageDetailSchema } from "../../schemas/image.js";
 import { HostParamsSchema } from "../../schemas/params.js";
+import { repeatedQuery } from "../../schemas/query.js";
 import { StreamErrorEventSchema } from "../../schemas/stream.js";
 
 /** The largest tar context a build takes; the stream to the daemon is cut beyond it. */
@@ -54,18 +55,12 @@ const BuildFromFilesSchema = z
 
 /** For a tar upload, the settings come as query parameters (repeat `tag` and `buildArg`). */
 const TarBuildQuerySchema = z.object({
-  tag: z
-    .preprocess(
-      (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
-      z.array(ImageReferenceSchema).max(16),
-    )
-    .openapi({ description: "Tags of the built image (tar uploads; repeat for several)." }),
-  buildArg: z
-    .preprocess(
-      (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
-      z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}=.*$/)),
-    )
-    .openapi({ description: "`NAME=value` build arguments (tar uploads; repeat for several)." }),
+  tag: repeatedQuery(z.array(ImageReferenceSchema).max(16)).openapi({
+    description: "Tags of the built image (tar uploads; repeat for several).",
+  }),
+  buildArg: repeatedQuery(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}=.*$/))).openapi({
+    description: "`NAME=value` build arguments (tar uploads; repeat for several).",
+  }),
   target: z.string().regex(TARGET).optional().openapi({ description: "Stage to build (tar uploads)." }),
   dockerfile: z
     .string()
