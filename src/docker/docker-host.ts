@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
 import { ApiError } from "../errors/api-error.js";
@@ -11,7 +10,7 @@ import { toContainerDetail, toContainerSummary } from "./container-mapper.js";
 import { type CallContext, type CallTarget, daemonMessage, toApiError } from "./docker-errors.js";
 import { type EngineInfo, type HostInfo, toHostInfo } from "./host-info-mapper.js";
 import { toImageDetail, toImageHistory, toImageSummary } from "./image-mapper.js";
-import { IdleStreamError, readJsonLines } from "./json-lines.js";
+import { boundedLines, IdleStreamError, readJsonLines } from "./json-lines.js";
 import { frames, type LogLine, logLines } from "./log-frames.js";
 import { registryError } from "./registry-errors.js";
 import { type EngineStats, toContainerStats } from "./stats-mapper.js";
@@ -656,9 +655,8 @@ export class DockerHost {
           abortSignal,
         }) as Promise<Readable>,
     );
-    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
     try {
-      for await (const line of lines) {
+      for await (const line of boundedLines(stream)) {
         if (line.trim()) yield toContainerStats(JSON.parse(line) as EngineStats);
       }
     } finally {

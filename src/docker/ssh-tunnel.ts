@@ -84,6 +84,8 @@ export class SshTunnel {
     this.client()
       .then((client) => this.openChannel(client))
       .then((channel) => {
+        // The path works again: an older failure no longer explains anything.
+        this.lastError = undefined;
         if (local.destroyed) {
           channel.close();
           return;
