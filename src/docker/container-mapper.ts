@@ -1,5 +1,6 @@
 import type Dockerode from "dockerode";
 import type { ContainerDetail, ContainerState, ContainerSummary, PortBinding } from "../schemas/container.js";
+import { envToMap, toArgv } from "./engine-values.js";
 
 // The daemon sends null for empty arrays and maps, and the zero time for "never": normalise once, here.
 const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -35,21 +36,6 @@ function toTime(value: string | null | undefined): string | null {
 
 function stripSlash(name: string): string {
   return name.startsWith("/") ? name.slice(1) : name;
-}
-
-function envToMap(env: string[] | null | undefined): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const entry of orEmpty(env)) {
-    const eq = entry.indexOf("=");
-    if (eq === -1) result[entry] = "";
-    else result[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return result;
-}
-
-function toArgv(value: string | string[] | null | undefined): string[] {
-  if (value == null) return [];
-  return Array.isArray(value) ? value : [value];
 }
 
 export function toContainerSummary(info: Dockerode.ContainerInfo): ContainerSummary {

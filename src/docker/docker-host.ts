@@ -8,6 +8,7 @@ import type { Network, Volume } from "../schemas/volume-network.js";
 import { type Connection, createDockerClient, type DockerClient } from "./connection.js";
 import { toContainerDetail, toContainerSummary } from "./container-mapper.js";
 import { type CallContext, type CallTarget, daemonMessage, toApiError } from "./docker-errors.js";
+import { splitReference } from "./engine-values.js";
 import { type EngineInfo, type HostInfo, toHostInfo } from "./host-info-mapper.js";
 import { toImageDetail, toImageHistory, toImageSummary } from "./image-mapper.js";
 import { boundedLines, IdleStreamError, readJsonLines } from "./json-lines.js";
@@ -47,16 +48,6 @@ export type BuildSettings = {
   buildArgs?: Record<string, string> | undefined;
   labels?: Record<string, string> | undefined;
 };
-
-/** `registry:5000/team/app:1.2` → `registry:5000/team/app` and `1.2`; a digest or no tag means `latest`. */
-function splitReference(ref: string): { repository: string; tag: string } {
-  const withoutDigest = ref.split("@")[0] ?? ref;
-  const slash = withoutDigest.lastIndexOf("/");
-  const colon = withoutDigest.lastIndexOf(":");
-  return colon > slash
-    ? { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) }
-    : { repository: withoutDigest, tag: "latest" };
-}
 
 /** One line of a pull's progress: a layer (`id`) and what is happening to it. */
 export type PullProgress = {
@@ -288,13 +279,11 @@ export class DockerHost {
     return { removed, reclaimedBytes: result.SpaceReclaimed ?? 0 };
   }
 
-  async tagImage(
-    source: string,
-    target: { repo: string; tag: string },
-    options: CallOptions = {},
-  ): Promise<void> {
+  async tagImage(source: string, target: string, options: CallOptions = {}): Promise<void> {
+    if (target.includes("@")) throw new ApiError("invalid_request", "A tag cannot carry a digest.");
+    const { repository, tag } = splitReference(target);
     await this.call(options, { kind: "image", ref: source }, (abortSignal) =>
-      this.docker.getImage(source).tag({ repo: target.repo, tag: target.tag, abortSignal }),
+      this.docker.getImage(source).tag({ repo: repository, tag, abortSignal }),
     );
   }
 

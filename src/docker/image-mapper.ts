@@ -1,21 +1,10 @@
 import type Dockerode from "dockerode";
 import type { ImageDetail, ImageHistory, ImageSummary } from "../schemas/image.js";
+import { envToMap, toArgv } from "./engine-values.js";
 
 const NONE = "<none>:<none>";
 const NONE_DIGEST = "<none>@<none>";
 const toIso = (seconds: number) => new Date(seconds * 1000).toISOString();
-
-function envToMap(env: string[] | null | undefined): Record<string, string> {
-  return Object.fromEntries(
-    (env ?? []).map((entry) => {
-      const eq = entry.indexOf("=");
-      return eq === -1 ? [entry, ""] : [entry.slice(0, eq), entry.slice(eq + 1)];
-    }),
-  );
-}
-
-const argv = (value: string[] | string | null | undefined) =>
-  value == null ? [] : Array.isArray(value) ? value : [value];
 
 export function toImageSummary(info: Dockerode.ImageInfo): ImageSummary {
   return {
@@ -40,8 +29,8 @@ export function toImageDetail(info: Dockerode.ImageInspectInfo): ImageDetail {
     architecture: info.Architecture,
     os: info.Os,
     config: {
-      cmd: argv(config.Cmd),
-      entrypoint: argv(config.Entrypoint as string[] | string | null | undefined),
+      cmd: toArgv(config.Cmd),
+      entrypoint: toArgv(config.Entrypoint as string[] | string | null | undefined),
       env: envToMap(config.Env),
       workingDir: config.WorkingDir || null,
       user: config.User || null,

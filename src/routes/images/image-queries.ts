@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { grantedClient } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
-import { ApiError } from "../../errors/api-error.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
 import { ImageReferenceSchema } from "../../schemas/container-create.js";
@@ -110,14 +109,8 @@ export function registerImageQueries(app: App): void {
   app.openapi(tagImageRoute, async (c) => {
     const { host: hostId } = c.req.valid("param");
     const { source, target } = c.req.valid("json");
-    if (target.includes("@")) throw new ApiError("invalid_request", "A tag cannot carry a digest.");
-    const colon = target.lastIndexOf(":");
-    const named =
-      colon > target.lastIndexOf("/")
-        ? { repo: target.slice(0, colon), tag: target.slice(colon + 1) }
-        : { repo: target, tag: "latest" };
     c.set("audit", { operationId: "tagImage", host: hostId, target: `${source} -> ${target}` });
-    await (await grantedClient(c, hostId)).tagImage(source, named, { signal: c.req.raw.signal });
+    await (await grantedClient(c, hostId)).tagImage(source, target, { signal: c.req.raw.signal });
     return c.body(null, 204);
   });
   app.openapi(pruneImagesRoute, async (c) => {
