@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import type Dockerode from "dockerode";
 import { z } from "zod";
 import { ApiError } from "../errors/api-error.js";
+import { isLoopback } from "../net/loopback.js";
 import type { ContainerSpec } from "../schemas/container-create.js";
 import type { DockerCreateBody } from "./docker-host.js";
 
@@ -26,10 +27,6 @@ function deny(field: string, why: string, grant: string | null): never {
 
 const under = (path: string, prefix: string) =>
   path === prefix || path.startsWith(prefix === "/" ? "/" : `${prefix}/`);
-
-function isLoopback(ip: string): boolean {
-  return ip.startsWith("127.") || ip === "::1";
-}
 
 function checkHostPath(
   fields: { source: string; readOnly: string },

@@ -7,6 +7,7 @@ import ssh2 from "ssh2";
 import type { Connection } from "../docker/connection.js";
 import { sshFingerprint } from "../docker/ssh-tunnel.js";
 import { ApiError, type FieldError } from "../errors/api-error.js";
+import { isLoopback } from "../net/loopback.js";
 
 /** Connection settings that may be stored and shown: no private keys or passphrases. */
 export type StoredConnection =
@@ -49,13 +50,6 @@ class Problems {
     const summary = this.list.map((p) => `${p.path}: ${p.message}`).join("; ");
     throw new ApiError("invalid_request", `The host cannot be registered: ${summary}`, { errors: this.list });
   }
-}
-
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, "");
-  if (bare === "localhost") return true;
-  if (isIP(bare) === 4) return bare.startsWith("127.");
-  return bare === "::1";
 }
 
 const HOSTNAME =

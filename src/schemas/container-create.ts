@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "@hono/zod-openapi";
+import { NAME_PATTERN } from "./params.js";
 
 /** Docker's reference grammar, tightened: [registry[:port]/]path[:tag][@sha256:digest], at most 255 long. */
 export const IMAGE_REFERENCE =
@@ -19,7 +20,13 @@ const absolutePath = z
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const NAME = NAME_PATTERN;
+
+/** Labels of containers, volumes and networks. */
+export const ObjectLabelsSchema = z.record(
+  z.string().regex(LABEL_KEY, "must be a label key"),
+  z.string().max(4096),
+);
 
 const PortSchema = z
   .object({
@@ -93,7 +100,7 @@ export const ContainerSpecSchema = z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?$/, "must be user[:group]")
       .optional(),
-    labels: z.record(z.string().regex(LABEL_KEY, "must be a label key"), z.string().max(4096)).optional(),
+    labels: ObjectLabelsSchema.optional(),
     ports: z.array(PortSchema).max(256).optional(),
     restartPolicy: z
       .object({

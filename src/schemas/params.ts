@@ -2,7 +2,9 @@ import { z } from "@hono/zod-openapi";
 
 // Strict grammars keep ids from ever reaching a daemon URL as `..`, `/` or an encoded separator.
 export const HOST_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const CONTAINER_REF_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** Docker's grammar for container, volume and network names (and container ids). */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+export const CONTAINER_REF_PATTERN = NAME_PATTERN;
 
 export const HostIdSchema = z
   .string()

@@ -1,9 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { ObjectLabelsSchema } from "./container-create.js";
+import { HostIdSchema, NAME_PATTERN } from "./params.js";
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const NAME = NAME_PATTERN;
 const nameOf = (what: string) =>
   z.string().regex(NAME, `must be a ${what} name: letters, digits, '_', '.', '-'`);
-const Labels = z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/), z.string().max(4096));
+const Labels = ObjectLabelsSchema;
 
 export const VolumeSchema = z
   .object({
@@ -67,18 +69,12 @@ export const NetworkMembershipSchema = z
   .openapi("NetworkMembership", { example: { container: "web-1", aliases: ["web"] } });
 
 export const VolumeParamsSchema = z.object({
-  host: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
-    .openapi({ param: { name: "host", in: "path" } }),
+  host: HostIdSchema,
   name: nameOf("volume").openapi({ param: { name: "name", in: "path" } }),
 });
 
 export const NetworkParamsSchema = z.object({
-  host: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
-    .openapi({ param: { name: "host", in: "path" } }),
+  host: HostIdSchema,
   network: nameOf("network").openapi({
     param: { name: "network", in: "path" },
     description: "Network id or name.",
