@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { ERRORS, type ErrorCode } from "../errors/api-error.js";
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from "../errors/problem.js";
+import { NDJSON, SSE } from "../http/event-stream.js";
 
 type ProblemResponse = {
   description: string;
@@ -33,6 +34,25 @@ export function problemResponses(...codes: ErrorCode[]): Record<number, ProblemR
     };
   }
   return responses;
+}
+
+/**
+ * A 200 that is one JSON document, or a stream of events when the client asks for `application/x-ndjson` or
+ * `text/event-stream` (`single` for the plain answer, `event` for each item of a stream).
+ */
+export function streamableResponse<S extends z.ZodType, E extends z.ZodType>(
+  description: string,
+  single: S,
+  event: E,
+) {
+  return {
+    description,
+    content: {
+      "application/json": { schema: single },
+      [NDJSON]: { schema: event },
+      [SSE]: { schema: event },
+    },
+  };
 }
 
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {

@@ -1,8 +1,8 @@
 import { grantedClient } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
-import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
+import { eventStream, streamFormat } from "../../http/event-stream.js";
 import { operation } from "../../openapi/operation.js";
-import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
+import { HOST_CALL_ERRORS, streamableResponse } from "../../openapi/responses.js";
 import { ContainerParamsSchema } from "../../schemas/params.js";
 import { ContainerStatsSchema } from "../../schemas/stats.js";
 
@@ -18,14 +18,11 @@ export const containerStatsRoute = operation("containers:read", {
   request: { params: ContainerParamsSchema },
   errors: [...HOST_CALL_ERRORS, "container_not_found"],
   responses: {
-    200: {
-      description: "The sample, or the stream of samples.",
-      content: {
-        "application/json": { schema: ContainerStatsSchema },
-        [NDJSON]: { schema: ContainerStatsSchema },
-        [SSE]: { schema: ContainerStatsSchema },
-      },
-    },
+    200: streamableResponse(
+      "The sample, or the stream of samples.",
+      ContainerStatsSchema,
+      ContainerStatsSchema,
+    ),
   },
 });
 

@@ -5,9 +5,9 @@ import { contextFromFiles } from "../../docker/build-context.js";
 import type { BuildSettings } from "../../docker/docker-host.js";
 import type { App } from "../../env.js";
 import { ApiError } from "../../errors/api-error.js";
-import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
+import { eventStream, streamFormat } from "../../http/event-stream.js";
 import { operation } from "../../openapi/operation.js";
-import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
+import { HOST_CALL_ERRORS, streamableResponse } from "../../openapi/responses.js";
 import { ImageReferenceSchema } from "../../schemas/container-create.js";
 import { ImageDetailSchema } from "../../schemas/image.js";
 import { HostParamsSchema } from "../../schemas/params.js";
@@ -112,14 +112,11 @@ export const buildImageRoute = operation("images:write", {
     "unsupported_media_type",
   ],
   responses: {
-    200: {
-      description: "The built image; or the stream of the build.",
-      content: {
-        "application/json": { schema: ImageDetailSchema },
-        [NDJSON]: { schema: BuildEventSchema },
-        [SSE]: { schema: BuildEventSchema },
-      },
-    },
+    200: streamableResponse(
+      "The built image; or the stream of the build.",
+      ImageDetailSchema,
+      BuildEventSchema,
+    ),
   },
 });
 

@@ -1,8 +1,8 @@
 import { grantedClient } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
-import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
+import { eventStream, streamFormat } from "../../http/event-stream.js";
 import { operation } from "../../openapi/operation.js";
-import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
+import { HOST_CALL_ERRORS, streamableResponse } from "../../openapi/responses.js";
 import { ImageDetailSchema, ImageProgressEventSchema, ImagePushSchema } from "../../schemas/image.js";
 import { HostParamsSchema } from "../../schemas/params.js";
 
@@ -22,14 +22,11 @@ export const pushImageRoute = operation("images:write", {
   },
   errors: [...HOST_CALL_ERRORS, "image_not_found", "registry_auth_failed", "unsupported_media_type"],
   responses: {
-    200: {
-      description: "The image, once pushed; or the stream of the push's progress.",
-      content: {
-        "application/json": { schema: ImageDetailSchema },
-        [NDJSON]: { schema: ImageProgressEventSchema },
-        [SSE]: { schema: ImageProgressEventSchema },
-      },
-    },
+    200: streamableResponse(
+      "The image, once pushed; or the stream of the push's progress.",
+      ImageDetailSchema,
+      ImageProgressEventSchema,
+    ),
   },
 });
 
