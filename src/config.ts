@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "./auth/duration.js";
+import type { ConcurrencyLimits } from "./limits/concurrency-limiter.js";
 
 const port = z.coerce
   .number({ error: "must be a number" })
@@ -14,6 +15,13 @@ const milliseconds = (fallback: number) =>
     .number({ error: "must be a number of milliseconds" })
     .int("must be a whole number of milliseconds")
     .positive("must be greater than 0")
+    .default(fallback);
+
+const count = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
     .default(fallback);
 
 const ConfigSchema = z
@@ -55,6 +63,12 @@ const ConfigSchema = z
       .min(6 * 1024 * 1024, "must be at least 6 MiB")
       .default(512 * 1024 * 1024),
     PORTCALL_DEFAULT_PIDS_LIMIT: z.coerce.number().int().min(1, "must be at least 1").default(1024),
+    // What one token may have going at once; past these, 429 too_many_requests with Retry-After.
+    PORTCALL_MAX_RUNS_PER_TOKEN: count(20),
+    PORTCALL_MAX_EXECS_PER_TOKEN: count(10),
+    PORTCALL_MAX_STREAMS_PER_TOKEN: count(20),
+    // The longest a POST /v1/runs may hold the request open waiting for the run to end.
+    PORTCALL_RUN_MAX_WAIT_SECONDS: count(900),
     PORTCALL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     DOCKER_HOST: z
       .string()
@@ -91,6 +105,8 @@ export type Config = {
       }
     | undefined;
   containerDefaults: { memoryBytes: number; pids: number };
+  limits: ConcurrencyLimits;
+  runMaxWaitSeconds: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   localDockerSocket: string;
   /** True when DOCKER_HOST named the local socket: it is registered on first start even if it is down. */
@@ -141,6 +157,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       memoryBytes: value.PORTCALL_DEFAULT_MEMORY_BYTES,
       pids: value.PORTCALL_DEFAULT_PIDS_LIMIT,
     },
+    limits: {
+      runs: value.PORTCALL_MAX_RUNS_PER_TOKEN,
+      exec: value.PORTCALL_MAX_EXECS_PER_TOKEN,
+      streams: value.PORTCALL_MAX_STREAMS_PER_TOKEN,
+    },
+    runMaxWaitSeconds: value.PORTCALL_RUN_MAX_WAIT_SECONDS,
     logLevel: value.PORTCALL_LOG_LEVEL,
     localDockerSocket: value.DOCKER_HOST ? value.DOCKER_HOST.slice("unix://".length) : "/var/run/docker.sock",
     localDockerSocketExplicit: value.DOCKER_HOST !== undefined,

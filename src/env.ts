@@ -4,6 +4,7 @@ import type { Principal } from "./auth/principal.js";
 import type { TokenService } from "./auth/token-service.js";
 import type { PolicyDefaults } from "./docker/create-policy.js";
 import type { HostRegistry } from "./hosts/host-registry.js";
+import type { ConcurrencyLimiter } from "./limits/concurrency-limiter.js";
 import type { Logger } from "./logging/logger.js";
 import type { RegistryCredentials } from "./registries/registry-credentials.js";
 import type { Store } from "./store/database.js";
@@ -18,6 +19,7 @@ export type Services = {
   registries: RegistryCredentials;
   /** Limits every container gets when its spec sets none. */
   containerDefaults: PolicyDefaults;
+  limits: ConcurrencyLimiter;
 };
 
 /** What the operation's own middleware learnt about the request, for the audit trail. */

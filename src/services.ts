@@ -10,6 +10,7 @@ import type { Services } from "./env.js";
 import { HostRegistry, type HostRegistryOptions } from "./hosts/host-registry.js";
 import { HostRepository } from "./hosts/host-repository.js";
 import { HostsFileError, readHostsFile } from "./hosts/hosts-file.js";
+import { ConcurrencyLimiter, type ConcurrencyLimits } from "./limits/concurrency-limiter.js";
 import type { Logger } from "./logging/logger.js";
 import { RegistryCredentials } from "./registries/registry-credentials.js";
 import { SecretBox } from "./secrets/secret-box.js";
@@ -79,6 +80,7 @@ export type ServiceParts = {
   tokenOptions: TokenServiceOptions;
   oidc?: OidcVerifier | undefined;
   containerDefaults: PolicyDefaults;
+  limits: ConcurrencyLimits;
 };
 
 /** Wires the services together over resources already opened; no I/O. Tests build theirs through it too. */
@@ -93,6 +95,7 @@ export function assembleServices(parts: ServiceParts): RunningServices {
     tokens,
     audit: new AuditLog(store.db, logger),
     containerDefaults: parts.containerDefaults,
+    limits: new ConcurrencyLimiter(parts.limits),
     registries: new RegistryCredentials(store.db, secrets),
     close: async () => {
       await hosts.close();
@@ -123,6 +126,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Ru
     },
     oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
     containerDefaults: config.containerDefaults,
+    limits: config.limits,
   });
   await services.hosts.load();
   if (config.hostsFile) await syncHostsFile(config.hostsFile, services.hosts);

@@ -3,6 +3,7 @@ import { stream, streamSSE } from "hono/streaming";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors/api-error.js";
 import { toProblem } from "../errors/problem.js";
+import { acquireSlot } from "../limits/concurrency-limiter.js";
 
 export type StreamFormat = "ndjson" | "sse";
 
@@ -23,12 +24,15 @@ export type Send = (type: string, data: Record<string, unknown>) => Promise<void
 /**
  * Streams events as NDJSON (`{"type": …, …}` per line) or SSE (`event: type`). The producer gets the client's
  * abort signal: a client that leaves ends the work upstream at once. A failure after the headers went out
- * becomes a final `error` event carrying the problem document.
+ * becomes a final `error` event carrying the problem document. The stream holds one of the token's stream
+ * slots while it is open (429 before any header when none is left); a handler that had to take it earlier,
+ * before opening its upstream, passes it in `slot`.
  */
 export function eventStream(
   c: Context<AppEnv>,
   format: StreamFormat,
   produce: (send: Send, signal: AbortSignal) => Promise<void>,
+  slot: () => void = acquireSlot(c, "streams"),
 ): Response {
   const aborted = new AbortController();
   const fail = (error: unknown) =>
@@ -48,6 +52,8 @@ export function eventStream(
         await produce(send, aborted.signal);
       } catch (error) {
         if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
+      } finally {
+        slot();
       }
     });
   }
@@ -61,6 +67,8 @@ export function eventStream(
       await produce(send, aborted.signal);
     } catch (error) {
       if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
+    } finally {
+      slot();
     }
   });
 }

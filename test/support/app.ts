@@ -6,6 +6,7 @@ import { generateSigningKey, type SigningKey } from "../../src/auth/signing-key.
 import type { TokenServiceOptions } from "../../src/auth/token-service.js";
 import type { Services } from "../../src/env.js";
 import type { HostRegistryOptions } from "../../src/hosts/host-registry.js";
+import type { ConcurrencyLimits } from "../../src/limits/concurrency-limiter.js";
 import { type Logger, silentLogger } from "../../src/logging/logger.js";
 import type { HostCreate } from "../../src/schemas/host.js";
 import { SecretBox } from "../../src/secrets/secret-box.js";
@@ -20,6 +21,7 @@ export type TestAppOptions = {
   tokens?: Partial<TokenServiceOptions>;
   oidc?: OidcVerifier;
   signingKey?: SigningKey;
+  limits?: Partial<ConcurrencyLimits>;
 };
 
 export const TEST_TOKEN_OPTIONS: TokenServiceOptions = {
@@ -45,6 +47,7 @@ export async function testServices(options: TestAppOptions = {}): Promise<Servic
     tokenOptions: { ...TEST_TOKEN_OPTIONS, ...options.tokens },
     oidc: options.oidc,
     containerDefaults: { memoryBytes: 256 * 1024 * 1024, pids: 512 },
+    limits: { runs: 20, exec: 10, streams: 20, ...options.limits },
   });
   for (const host of options.hosts ?? []) await services.hosts.create(host);
   return services;

@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { stream } from "hono/streaming";
 import { grantedClient } from "../../auth/host-access.js";
+import type { ContainerLogs } from "../../docker/docker-host.js";
 import type { App } from "../../env.js";
 import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
+import { acquireSlot } from "../../limits/concurrency-limiter.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { ContainerParamsSchema } from "../../schemas/params.js";
@@ -57,7 +59,7 @@ export const containerLogsRoute = operation("containers:read", {
     "(the text). Memory stays bounded whatever the log size: a slow reader slows the daemon instead of being " +
     "buffered for, and a client that disconnects ends the daemon request at once.",
   request: { params: ContainerParamsSchema, query: LogQuerySchema },
-  errors: [...HOST_CALL_ERRORS, "container_not_found"],
+  errors: [...HOST_CALL_ERRORS, "container_not_found", "too_many_requests"],
   responses: {
     200: {
       description: "The log lines.",
@@ -74,19 +76,36 @@ export function registerContainerLogs(app: App): void {
   app.openapi(containerLogsRoute, async (c) => {
     const { host: hostId, id } = c.req.valid("param");
     const host = await grantedClient(c, hostId);
+    // Taken before the daemon's stream is opened, so a refusal leaves nothing open behind it.
+    const slot = acquireSlot(c, "streams");
     const upstream = new AbortController();
-    const logs = await host.containerLogs(id, c.req.valid("query"), { signal: upstream.signal });
+    let logs: ContainerLogs;
+    try {
+      logs = await host.containerLogs(id, c.req.valid("query"), { signal: upstream.signal });
+    } catch (error) {
+      slot();
+      throw error;
+    }
     const format = streamFormat(c);
     if (format) {
-      return eventStream(c, format, async (send, signal) => {
-        signal.addEventListener("abort", () => upstream.abort(), { once: true });
-        for await (const line of logs.lines()) await send("log", line);
-      }) as never;
+      return eventStream(
+        c,
+        format,
+        async (send, signal) => {
+          signal.addEventListener("abort", () => upstream.abort(), { once: true });
+          for await (const line of logs.lines()) await send("log", line);
+        },
+        slot,
+      ) as never;
     }
     c.header("Content-Type", "text/plain; charset=utf-8");
     return stream(c, async (out) => {
       out.onAbort(() => upstream.abort());
-      for await (const chunk of logs.text()) await out.write(chunk);
+      try {
+        for await (const chunk of logs.text()) await out.write(chunk);
+      } finally {
+        slot();
+      }
     }) as never;
   });
 }

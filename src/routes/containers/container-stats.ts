@@ -16,7 +16,7 @@ export const containerStatsRoute = operation("containers:read", {
     "One sample (CPU %, memory use and limit, network and block IO, pids) with `Accept: application/json`; a " +
     "sample about every second with `application/x-ndjson` or `text/event-stream`, until the client disconnects.",
   request: { params: ContainerParamsSchema },
-  errors: [...HOST_CALL_ERRORS, "container_not_found"],
+  errors: [...HOST_CALL_ERRORS, "container_not_found", "too_many_requests"],
   responses: {
     200: streamableResponse(
       "The sample, or the stream of samples.",

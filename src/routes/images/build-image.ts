@@ -110,6 +110,7 @@ export const buildImageRoute = operation("images:write", {
     "registry_auth_failed",
     "payload_too_large",
     "unsupported_media_type",
+    "too_many_requests",
   ],
   responses: {
     200: streamableResponse(

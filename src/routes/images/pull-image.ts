@@ -22,7 +22,13 @@ export const pullImageRoute = operation("images:write", {
     params: HostParamsSchema,
     body: { content: { "application/json": { schema: ImagePullSchema } }, required: true },
   },
-  errors: [...HOST_CALL_ERRORS, "image_not_found", "registry_auth_failed", "unsupported_media_type"],
+  errors: [
+    ...HOST_CALL_ERRORS,
+    "image_not_found",
+    "registry_auth_failed",
+    "unsupported_media_type",
+    "too_many_requests",
+  ],
   responses: {
     200: streamableResponse(
       "The image, once pulled; or the stream of its progress.",

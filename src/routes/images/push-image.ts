@@ -20,7 +20,13 @@ export const pushImageRoute = operation("images:write", {
     params: HostParamsSchema,
     body: { content: { "application/json": { schema: ImagePushSchema } }, required: true },
   },
-  errors: [...HOST_CALL_ERRORS, "image_not_found", "registry_auth_failed", "unsupported_media_type"],
+  errors: [
+    ...HOST_CALL_ERRORS,
+    "image_not_found",
+    "registry_auth_failed",
+    "unsupported_media_type",
+    "too_many_requests",
+  ],
   responses: {
     200: streamableResponse(
       "The image, once pushed; or the stream of the push's progress.",
