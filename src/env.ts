@@ -4,9 +4,11 @@ import type { Principal } from "./auth/principal.js";
 import type { TokenService } from "./auth/token-service.js";
 import type { PolicyDefaults } from "./docker/create-policy.js";
 import type { HostRegistry } from "./hosts/host-registry.js";
+import type { IdempotencyKeys } from "./idempotency/idempotency-keys.js";
 import type { ConcurrencyLimiter } from "./limits/concurrency-limiter.js";
 import type { Logger } from "./logging/logger.js";
 import type { RegistryCredentials } from "./registries/registry-credentials.js";
+import type { RunService } from "./runs/run-service.js";
 import type { Store } from "./store/database.js";
 
 /** What every handler can reach; built once by the entry point (or a test) and handed to `createApp`. */
@@ -20,6 +22,8 @@ export type Services = {
   /** Limits every container gets when its spec sets none. */
   containerDefaults: PolicyDefaults;
   limits: ConcurrencyLimiter;
+  idempotency: IdempotencyKeys;
+  runs: RunService;
 };
 
 /** What the operation's own middleware learnt about the request, for the audit trail. */

@@ -10,9 +10,11 @@ import type { Services } from "./env.js";
 import { HostRegistry, type HostRegistryOptions } from "./hosts/host-registry.js";
 import { HostRepository } from "./hosts/host-repository.js";
 import { HostsFileError, readHostsFile } from "./hosts/hosts-file.js";
+import { IdempotencyKeys } from "./idempotency/idempotency-keys.js";
 import { ConcurrencyLimiter, type ConcurrencyLimits } from "./limits/concurrency-limiter.js";
 import type { Logger } from "./logging/logger.js";
 import { RegistryCredentials } from "./registries/registry-credentials.js";
+import { RunService } from "./runs/run-service.js";
 import { SecretBox } from "./secrets/secret-box.js";
 import { openStore, type Store } from "./store/database.js";
 
@@ -81,6 +83,7 @@ export type ServiceParts = {
   oidc?: OidcVerifier | undefined;
   containerDefaults: PolicyDefaults;
   limits: ConcurrencyLimits;
+  runMaxWaitSeconds: number;
 };
 
 /** Wires the services together over resources already opened; no I/O. Tests build theirs through it too. */
@@ -88,6 +91,15 @@ export function assembleServices(parts: ServiceParts): RunningServices {
   const { store, secrets, logger } = parts;
   const hosts = new HostRegistry(new HostRepository(store.db), secrets, parts.hostOptions, logger);
   const tokens = new TokenService(store.db, parts.signingKey, parts.tokenOptions, parts.oidc);
+  const limits = new ConcurrencyLimiter(parts.limits);
+  const runs = new RunService(
+    store.db,
+    hosts,
+    limits,
+    parts.containerDefaults,
+    logger,
+    parts.runMaxWaitSeconds,
+  );
   return {
     hosts,
     logger,
@@ -95,9 +107,13 @@ export function assembleServices(parts: ServiceParts): RunningServices {
     tokens,
     audit: new AuditLog(store.db, logger),
     containerDefaults: parts.containerDefaults,
-    limits: new ConcurrencyLimiter(parts.limits),
+    limits,
+    runs,
+    idempotency: new IdempotencyKeys(store.db),
     registries: new RegistryCredentials(store.db, secrets),
     close: async () => {
+      // Watchers first: they stop waiting while their hosts' connections are still there to end cleanly.
+      await runs.close();
       await hosts.close();
       await tokens.close();
       await store.close();
@@ -127,9 +143,11 @@ export async function createServices(config: Config, logger: Logger): Promise<Ru
     oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
     containerDefaults: config.containerDefaults,
     limits: config.limits,
+    runMaxWaitSeconds: config.runMaxWaitSeconds,
   });
   await services.hosts.load();
   if (config.hostsFile) await syncHostsFile(config.hostsFile, services.hosts);
   await bootstrapLocalHost(config, services.hosts, new HostRepository(store.db), logger);
+  services.runs.resume();
   return services;
 }

@@ -9,6 +9,7 @@ export const SCOPES = [
   "images:read",
   "images:write",
   "runs:create",
+  "runs:read",
   "events:read",
   "tokens:write",
   "audit:read",

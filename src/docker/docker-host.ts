@@ -12,7 +12,7 @@ import { splitReference } from "./engine-values.js";
 import { type EngineInfo, type HostInfo, toHostInfo } from "./host-info-mapper.js";
 import { toImageDetail, toImageHistory, toImageSummary } from "./image-mapper.js";
 import { boundedLines, IdleStreamError, readJsonLines } from "./json-lines.js";
-import { frames, type LogLine, logLines } from "./log-frames.js";
+import { frames, type LogLine, type LogStream, logLines } from "./log-frames.js";
 import { registryError } from "./registry-errors.js";
 import { type EngineStats, toContainerStats } from "./stats-mapper.js";
 import { type EngineNetwork, type EngineVolume, toNetwork, toVolume } from "./volume-network-mapper.js";
@@ -27,8 +27,15 @@ export type DockerCreateBody = Dockerode.ContainerCreateOptions & { Image: strin
 
 export type ContainerProcesses = { titles: string[]; processes: string[][] };
 
-/** A container's log, read once: as lines (with their stream) or as plain text. */
-export type ContainerLogs = { lines(): AsyncGenerator<LogLine>; text(): AsyncGenerator<Buffer> };
+/** A container's log, read once: as lines (with their stream), as plain text, or as raw per-stream chunks. */
+export type ContainerLogs = {
+  lines(): AsyncGenerator<LogLine>;
+  text(): AsyncGenerator<Buffer>;
+  chunks(): AsyncGenerator<{ stream: LogStream; data: Buffer }>;
+};
+
+/** How a container ended, as its `/wait` reports it. */
+export type ContainerExit = { exitCode: number; error: string | null };
 
 export type LogQuery = {
   follow: boolean;
@@ -372,6 +379,7 @@ export class DockerHost {
       text: async function* () {
         for await (const frame of frames(stream, config.tty)) yield frame.data;
       },
+      chunks: () => frames(stream, config.tty),
     };
   }
 
@@ -746,6 +754,58 @@ export class DockerHost {
       if (limit.aborted && !options.signal?.aborted) return { timedOut: true };
       throw error;
     }
+  }
+
+  /**
+   * Registers a wait for the container's end and resolves once the daemon holds it: the daemon answers a
+   * `/wait`'s headers only after registering it, so a `next-exit` armed here before the start catches even a
+   * container that exits within a millisecond. `ended` has no deadline of its own (runs last what they last);
+   * `signal`, or closing the host, ends it.
+   */
+  async armExitWait(
+    ref: string,
+    condition: "next-exit" | "not-running",
+    options: CallOptions & { signal: AbortSignal },
+  ): Promise<{ ended: Promise<ContainerExit> }> {
+    const stream = await this.openStream(
+      options,
+      { kind: "container", ref },
+      (abortSignal) =>
+        new Promise<Readable>((resolve, reject) => {
+          this.docker.modem.dial(
+            {
+              path: `/containers/${encodeURIComponent(ref)}/wait?`,
+              options: { condition },
+              method: "POST",
+              isStream: true,
+              abortSignal,
+              statusCodes: { 200: true, 404: "no such container", 500: "server error" },
+            },
+            (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as Readable)),
+          );
+        }),
+    );
+    const ended = (async () => {
+      let body = "";
+      try {
+        for await (const line of boundedLines(stream)) body += line;
+      } catch (error) {
+        throw toApiError(error, {
+          hostId: this.id,
+          deadlineMs: 0,
+          target: { kind: "container", ref },
+          ...(options.signal.aborted ? { abortedBy: "client" as const } : {}),
+        });
+      }
+      const answer = JSON.parse(body || "{}") as { StatusCode?: number; Error?: { Message?: string } | null };
+      if (typeof answer.StatusCode !== "number") {
+        throw new ApiError("host_error", `Host "${this.id}" ended the wait for ${ref} without an exit code.`);
+      }
+      return { exitCode: answer.StatusCode, error: answer.Error?.Message || null };
+    })();
+    // Whoever awaits it sees the failure; an abandoned wait must not become an unhandled rejection.
+    ended.catch(() => {});
+    return { ended };
   }
 
   /**

@@ -19,7 +19,12 @@ export function buildOpenApiDocument(app: App) {
     tags: [
       { name: "Health", description: "Probes for orchestrators and load balancers." },
       { name: "Hosts", description: "The registry of Docker hosts portcall can reach." },
+      {
+        name: "Runs",
+        description: "`docker run` as one call on any host: pull if missing, run, wait, keep the result.",
+      },
       { name: "Containers", description: "Containers on one registered Docker host." },
+      { name: "Fleet", description: "Every host the token may use at once: lists and one event stream." },
       {
         name: "Tokens",
         description: "Bearer tokens: minting narrower ones, listing, revoking, and the public keys.",

@@ -73,4 +73,50 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0004_runs_and_idempotency": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("runs")
+        .addColumn("id", "text", (col) => col.primaryKey())
+        .addColumn("host", "text", (col) => col.notNull())
+        .addColumn("container_id", "text", (col) => col.notNull())
+        .addColumn("image", "text", (col) => col.notNull())
+        .addColumn("image_digest", "text")
+        .addColumn("status", "text", (col) =>
+          col.notNull().check(sql`status in ('running', 'exited', 'cancelled', 'lost')`),
+        )
+        .addColumn("exit_code", "integer")
+        .addColumn("oom_killed", "integer", (col) => col.notNull().defaultTo(0))
+        .addColumn("error", "text")
+        .addColumn("labels", "text", (col) => col.notNull().defaultTo("{}"))
+        .addColumn("subject", "text", (col) => col.notNull())
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("remove", "integer", (col) => col.notNull())
+        .addColumn("removed", "integer", (col) => col.notNull().defaultTo(0))
+        .addColumn("cancel_requested", "integer", (col) => col.notNull().defaultTo(0))
+        .addColumn("output_limit", "integer", (col) => col.notNull())
+        .addColumn("phases", "text", (col) => col.notNull())
+        .addColumn("output", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .addColumn("started_at", "text")
+        .addColumn("finished_at", "text")
+        .execute();
+      await db.schema.createIndex("runs_created").on("runs").columns(["created_at", "id"]).execute();
+      await db.schema.createIndex("runs_status").on("runs").column("status").execute();
+      await db.schema
+        .createTable("idempotency_keys")
+        .addColumn("principal", "text", (col) => col.notNull())
+        .addColumn("operation", "text", (col) => col.notNull())
+        .addColumn("key", "text", (col) => col.notNull())
+        .addColumn("request_hash", "text", (col) => col.notNull())
+        .addColumn("status", "integer")
+        .addColumn("response", "text")
+        .addColumn("location", "text")
+        .addColumn("created_at", "text", (col) => col.notNull())
+        .addColumn("expires_at", "text", (col) => col.notNull())
+        .addPrimaryKeyConstraint("idempotency_keys_pk", ["principal", "operation", "key"])
+        .execute();
+      await db.schema.createIndex("idempotency_expiry").on("idempotency_keys").column("expires_at").execute();
+    },
+  },
 };

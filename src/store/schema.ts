@@ -7,6 +7,52 @@ export type StoreSchema = {
   tokens: TokensTable;
   audit: AuditTable;
   registries: RegistriesTable;
+  runs: RunsTable;
+  idempotency_keys: IdempotencyKeysTable;
+};
+
+export type RunsTable = {
+  /** `run_` and 24 hex digits. */
+  id: string;
+  host: string;
+  container_id: string;
+  image: string;
+  image_digest: string | null;
+  status: "running" | "exited" | "cancelled" | "lost";
+  exit_code: number | null;
+  /** 0 or 1, as every boolean column. */
+  oom_killed: number;
+  error: string | null;
+  /** JSON object of the run's own labels. */
+  labels: string;
+  subject: string;
+  token_id: string;
+  remove: number;
+  removed: number;
+  cancel_requested: number;
+  output_limit: number;
+  /** JSON of the phase timings. */
+  phases: string;
+  /** JSON of the kept output, once the run ended. */
+  output: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+};
+
+export type IdempotencyKeysTable = {
+  /** Who sent the key: the same key from someone else is another key. */
+  principal: string;
+  operation: string;
+  key: string;
+  /** SHA-256 of the operation's validated input: the same key with other input is refused. */
+  request_hash: string;
+  /** Null while the first request with the key is still being answered. */
+  status: number | null;
+  response: string | null;
+  location: string | null;
+  created_at: string;
+  expires_at: string;
 };
 
 export type RegistriesTable = {

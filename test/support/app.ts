@@ -48,6 +48,7 @@ export async function testServices(options: TestAppOptions = {}): Promise<Servic
     oidc: options.oidc,
     containerDefaults: { memoryBytes: 256 * 1024 * 1024, pids: 512 },
     limits: { runs: 20, exec: 10, streams: 20, ...options.limits },
+    runMaxWaitSeconds: 120,
   });
   for (const host of options.hosts ?? []) await services.hosts.create(host);
   return services;

@@ -1,51 +1,9 @@
-import { z } from "@hono/zod-openapi";
-import { stream } from "hono/streaming";
 import { grantedClient } from "../../auth/host-access.js";
-import type { ContainerLogs } from "../../docker/docker-host.js";
 import type { App } from "../../env.js";
-import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
-import { acquireSlot } from "../../limits/concurrency-limiter.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { ContainerParamsSchema } from "../../schemas/params.js";
-import { booleanQuery } from "../../schemas/query.js";
-
-const time = (description: string) =>
-  z
-    .union([z.iso.datetime(), z.string().regex(/^\d{1,12}$/)])
-    .optional()
-    .transform((value) =>
-      value === undefined
-        ? undefined
-        : /^\d+$/.test(value)
-          ? Number(value)
-          : Math.floor(Date.parse(value) / 1000),
-    )
-    .openapi({ description: `${description} (RFC 3339 time or Unix seconds).` });
-
-const LogQuerySchema = z.object({
-  follow: booleanQuery(false, "Keep the stream open and send new lines as they come."),
-  stdout: booleanQuery(true, "Include standard output."),
-  stderr: booleanQuery(true, "Include standard error."),
-  timestamps: booleanQuery(false, "Give each line the daemon's timestamp (`ts`)."),
-  tail: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(1_000_000)
-    .optional()
-    .openapi({ description: "Only the last N lines." }),
-  since: time("Only lines at or after this time"),
-  until: time("Only lines before this time"),
-});
-
-const LogLineSchema = z
-  .object({
-    stream: z.enum(["stdout", "stderr"]),
-    ts: z.string().nullable().openapi({ description: "The daemon's timestamp, when `timestamps=true`." }),
-    line: z.string(),
-  })
-  .openapi("LogLine", { description: "One line of a container's output. In a stream, `type` is `log`." });
+import { LOGS_RESPONSE, LogQuerySchema, logsResponse } from "./logs-response.js";
 
 export const containerLogsRoute = operation("containers:read", {
   method: "get",
@@ -60,52 +18,12 @@ export const containerLogsRoute = operation("containers:read", {
     "buffered for, and a client that disconnects ends the daemon request at once.",
   request: { params: ContainerParamsSchema, query: LogQuerySchema },
   errors: [...HOST_CALL_ERRORS, "container_not_found", "too_many_requests"],
-  responses: {
-    200: {
-      description: "The log lines.",
-      content: {
-        "text/plain": { schema: z.string() },
-        [NDJSON]: { schema: LogLineSchema },
-        [SSE]: { schema: LogLineSchema },
-      },
-    },
-  },
+  responses: { 200: LOGS_RESPONSE },
 });
 
 export function registerContainerLogs(app: App): void {
   app.openapi(containerLogsRoute, async (c) => {
     const { host: hostId, id } = c.req.valid("param");
-    const host = await grantedClient(c, hostId);
-    // Taken before the daemon's stream is opened, so a refusal leaves nothing open behind it.
-    const slot = acquireSlot(c, "streams");
-    const upstream = new AbortController();
-    let logs: ContainerLogs;
-    try {
-      logs = await host.containerLogs(id, c.req.valid("query"), { signal: upstream.signal });
-    } catch (error) {
-      slot();
-      throw error;
-    }
-    const format = streamFormat(c);
-    if (format) {
-      return eventStream(
-        c,
-        format,
-        async (send, signal) => {
-          signal.addEventListener("abort", () => upstream.abort(), { once: true });
-          for await (const line of logs.lines()) await send("log", line);
-        },
-        slot,
-      ) as never;
-    }
-    c.header("Content-Type", "text/plain; charset=utf-8");
-    return stream(c, async (out) => {
-      out.onAbort(() => upstream.abort());
-      try {
-        for await (const chunk of logs.text()) await out.write(chunk);
-      } finally {
-        slot();
-      }
-    }) as never;
+    return logsResponse(c, await grantedClient(c, hostId), id, c.req.valid("query"));
   });
 }

@@ -2,6 +2,7 @@ import { principalOf } from "../../auth/authenticate.js";
 import { grantedClient } from "../../auth/host-access.js";
 import { toDockerCreateBody } from "../../docker/create-policy.js";
 import type { App } from "../../env.js";
+import { IdempotencyHeadersSchema, respondOnce } from "../../idempotency/respond-once.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
 import { ContainerDetailSchema } from "../../schemas/container.js";
@@ -18,9 +19,11 @@ export const createContainerRoute = operation("containers:write", {
     "Takes portcall's own strict schema, never Docker's JSON: unknown keys are refused. The create policy denies " +
     "anything that gives the container power over its host (host bind mounts, publishing beyond loopback, the " +
     "host network) unless the token's `policy` grant allows it, and always sets `no-new-privileges` and default " +
-    "memory and pids limits. The image must already be on the host.",
+    "memory and pids limits. The image must already be on the host (POST /v1/runs pulls it when missing). " +
+    "With an `Idempotency-Key`, a retried request creates no second container.",
   request: {
     params: HostParamsSchema,
+    headers: IdempotencyHeadersSchema,
     body: { content: { "application/json": { schema: ContainerCreateSchema } }, required: true },
   },
   errors: [
@@ -30,6 +33,7 @@ export const createContainerRoute = operation("containers:write", {
     "conflict",
     "unsupported_media_type",
     "payload_too_large",
+    "idempotency_key_reuse",
   ],
   responses: {
     201: jsonResponse(ContainerDetailSchema, "The container as created (and started, if asked)."),
@@ -39,7 +43,8 @@ export const createContainerRoute = operation("containers:write", {
 export function registerCreateContainer(app: App): void {
   app.openapi(createContainerRoute, async (c) => {
     const { host: hostId } = c.req.valid("param");
-    const { start, name, ...spec } = c.req.valid("json");
+    const input = c.req.valid("json");
+    const { start, name, ...spec } = input;
     const body = toDockerCreateBody(
       { ...spec, name },
       principalOf(c).policy,
@@ -47,10 +52,12 @@ export function registerCreateContainer(app: App): void {
     );
     const host = await grantedClient(c, hostId);
     const options = { signal: c.req.raw.signal };
-    const { id } = await host.createContainer(body, name, options);
-    c.set("audit", { operationId: "createContainer", host: hostId, target: id });
-    if (start) await host.startContainer(id, options);
-    c.header("Location", `/v1/hosts/${hostId}/containers/${id}`);
-    return c.json(await host.inspectContainer(id, options), 201);
+    return respondOnce(c, "createContainer", { hostId, input }, async () => {
+      const { id } = await host.createContainer(body, name, options);
+      c.set("audit", { operationId: "createContainer", host: hostId, target: id });
+      if (start) await host.startContainer(id, options);
+      const location = `/v1/hosts/${hostId}/containers/${id}`;
+      return { status: 201, body: await host.inspectContainer(id, options), location };
+    }) as never;
   });
 }

@@ -5,20 +5,11 @@ import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
 import { ContainerListSchema, ContainerStateSchema } from "../../schemas/container.js";
 import { HostParamsSchema } from "../../schemas/params.js";
-import { booleanQuery, repeatedQuery } from "../../schemas/query.js";
+import { booleanQuery, labelFilterQuery, repeatedQuery } from "../../schemas/query.js";
 
-// Docker label keys are free-form, but a filter that could smuggle a second filter or control bytes is not.
-// No flags on purpose: the pattern is published in the OpenAPI document as an ECMA-262 regex.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it refuses
-const LABEL_FILTER = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}(=[^\x00-\x1f\x7f]{0,1024})?$/;
-
-const ListContainersQuerySchema = z.object({
+export const ListContainersQuerySchema = z.object({
   all: booleanQuery(false, "Include stopped containers (like `docker ps -a`)."),
-  label: repeatedQuery(z.array(z.string().regex(LABEL_FILTER, "must be `key` or `key=value`"))).openapi({
-    description:
-      "Only containers with this label (`key`) or label value (`key=value`). Repeat to require several.",
-    example: ["app=web"],
-  }),
+  label: labelFilterQuery("containers"),
   status: repeatedQuery(z.array(ContainerStateSchema)).openapi({
     description: "Only containers in one of these states. Repeat for several.",
     example: ["running"],

@@ -1,0 +1,44 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { principalOf } from "../auth/authenticate.js";
+import type { AppEnv } from "../env.js";
+import type { KeptResponse } from "./idempotency-keys.js";
+
+export const IdempotencyHeadersSchema = z.object({
+  // Hono hands header names to the validator lowercased, and header names are case-insensitive anyway.
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 visible ASCII characters")
+    .optional()
+    .openapi({
+      description:
+        "Makes a retry safe: the same key with the same body, from the same caller, within 24 hours gets the " +
+        "first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the same key " +
+        "with another body is 422 `idempotency_key_reuse`.",
+      example: "ci-build-4711-deploy",
+    }),
+});
+
+/** Answers with `work`'s result, done at most once per Idempotency-Key when the request carries one. */
+export async function respondOnce(
+  c: Context<AppEnv>,
+  operation: string,
+  input: unknown,
+  work: () => Promise<KeptResponse>,
+): Promise<Response> {
+  const key = c.req.header("Idempotency-Key");
+  const principal = principalOf(c);
+  const kept = key
+    ? await c
+        .get("services")
+        .idempotency.once(
+          { principal: `${principal.issuer}:${principal.subject}`, operation, key },
+          input,
+          work,
+        )
+    : { ...(await work()), replayed: false };
+  if (kept.location) c.header("Location", kept.location);
+  if (kept.replayed) c.header("Idempotent-Replayed", "true");
+  return c.json(kept.body, kept.status as ContentfulStatusCode);
+}

@@ -1,0 +1,90 @@
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { readJson } from "../support/http.js";
+import { describeWithRig, ensureImage, removeLabelled, rig, rigDocker, testLabel } from "../support/rig.js";
+import { type RunningServer, startServer } from "../support/server.js";
+
+describeWithRig("runs across a restart of portcall", () => {
+  const label = testLabel();
+  let dataDir: string;
+  let env: Record<string, string>;
+  const servers: RunningServer[] = [];
+
+  const start = async () => {
+    const server = await startServer(env);
+    servers.push(server);
+    return server;
+  };
+  const stop = async (server: RunningServer) => {
+    server.child.kill("SIGTERM");
+    await once(server.child, "exit");
+  };
+  const startRun = async (server: RunningServer, cmd: string[], remove: boolean) => {
+    const res = await server.api("/v1/runs", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        host: "local",
+        image: rig().images.busybox,
+        cmd,
+        wait: false,
+        remove,
+        labels: { [label.key]: label.value },
+      }),
+    });
+    expect(res.status).toBe(202);
+    return readJson(res);
+  };
+
+  beforeAll(async () => {
+    await ensureImage(rigDocker("rig1"), rig().images.busybox);
+    dataDir = await mkdtemp(join(tmpdir(), "portcall-runs-"));
+    env = { DOCKER_HOST: rig().daemons.rig1?.dockerHost ?? "", PORTCALL_DATA_DIR: dataDir };
+  });
+  afterAll(async () => {
+    for (const server of servers) server.child.kill("SIGKILL");
+    await removeLabelled(rigDocker("rig1"), label.filter);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("records the result of runs that ended, or vanished, while portcall was down", async () => {
+    const before = await start();
+    const finishes = await startRun(before, ["sh", "-c", "sleep 2; echo done; exit 7"], true);
+    const outlives = await startRun(before, ["sh", "-c", "sleep 6; echo later; exit 5"], false);
+    const vanishes = await startRun(before, ["sleep", "300"], false);
+    await stop(before);
+
+    // While portcall is down: the first run ends, the third's container is removed behind its back.
+    await rigDocker("rig1").getContainer(vanishes.containerId).remove({ force: true });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    const after = await start();
+    const waitFor = async (id: string) => {
+      const res = await after.api(`/v1/runs/${id}/wait?timeoutSeconds=20`);
+      expect(res.status).toBe(200);
+      return readJson(res);
+    };
+    expect(await waitFor(finishes.id)).toMatchObject({
+      status: "exited",
+      exitCode: 7,
+      output: { stdout: "done\n" },
+      removed: true,
+    });
+    // Still running at the restart: the new process waits for it as the old one would have.
+    expect(await waitFor(outlives.id)).toMatchObject({
+      status: "exited",
+      exitCode: 5,
+      output: { stdout: "later\n" },
+      removed: false,
+    });
+    expect(await waitFor(vanishes.id)).toMatchObject({
+      status: "lost",
+      error: expect.stringContaining("removed"),
+    });
+    await expect(rigDocker("rig1").getContainer(finishes.containerId).inspect()).rejects.toThrow();
+    await stop(after);
+  });
+});
