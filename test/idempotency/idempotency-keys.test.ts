@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { IdempotencyKeys } from "../../src/idempotency/idempotency-keys.js";
+import { openStore } from "../../src/store/database.js";
+
+const scope = { principal: "portcall:ci", operation: "createRun", key: "k-1" };
+
+describe("Idempotency-Key bookkeeping", () => {
+  it("does the work once and replays its answer for the same input, whatever the key order", async () => {
+    const keys = new IdempotencyKeys((await openStore(":memory:")).db);
+    let calls = 0;
+    const work = async () => ({ status: 201, body: { n: ++calls }, location: "/v1/runs/1" });
+    const first = await keys.once(scope, { a: 1, b: [1, 2] }, work);
+    const again = await keys.once(scope, { b: [1, 2], a: 1 }, work);
+    expect(first).toEqual({ status: 201, body: { n: 1 }, location: "/v1/runs/1", replayed: false });
+    expect(again).toEqual({ ...first, replayed: true });
+    expect(calls).toBe(1);
+  });
+
+  it("makes concurrent requests with one key wait for the first instead of working twice", async () => {
+    const keys = new IdempotencyKeys((await openStore(":memory:")).db);
+    let calls = 0;
+    const slow = async () => {
+      calls += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return { status: 202, body: { run: "r" }, location: null };
+    };
+    const answers = await Promise.all([1, 2, 3].map(() => keys.once(scope, {}, slow)));
+    expect(calls).toBe(1);
+    expect(answers.filter((answer) => answer.replayed)).toHaveLength(2);
+  });
+
+  it("refuses the key with another body, keeps nothing of a failure, and forgets keys after their day", async () => {
+    const store = await openStore(":memory:");
+    const keys = new IdempotencyKeys(store.db, 50);
+    const ok = async () => ({ status: 201, body: {}, location: null });
+    await keys.once(scope, { cmd: "a" }, ok);
+    await expect(keys.once(scope, { cmd: "b" }, ok)).rejects.toMatchObject({ code: "idempotency_key_reuse" });
+
+    const other = { ...scope, key: "k-2" };
+    await expect(keys.once(other, {}, () => Promise.reject(new Error("daemon down")))).rejects.toThrow();
+    expect((await keys.once(other, {}, ok)).replayed).toBe(false);
+
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await keys.once(scope, { cmd: "b" }, ok)).replayed).toBe(false);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../src/errors/api-error.js";
+import { ConcurrencyLimiter } from "../../src/limits/concurrency-limiter.js";
+
+describe("a token's concurrency limits", () => {
+  it("refuses past the limit with 429 and Retry-After, and gives the slot back once", () => {
+    const limiter = new ConcurrencyLimiter({ runs: 1, exec: 2, streams: 1 });
+    const release = limiter.acquire("token-a", "runs");
+    let refusal: unknown;
+    try {
+      limiter.acquire("token-a", "runs");
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(ApiError);
+    expect(refusal).toMatchObject({
+      code: "too_many_requests",
+      status: 429,
+      headers: { "Retry-After": "5" },
+    });
+    release();
+    release();
+    expect(limiter.inUse("token-a", "runs")).toBe(0);
+    expect(() => limiter.acquire("token-a", "runs")).not.toThrow();
+  });
+
+  it("counts each token and each kind apart", () => {
+    const limiter = new ConcurrencyLimiter({ runs: 1, exec: 1, streams: 1 });
+    limiter.acquire("token-a", "streams");
+    expect(() => limiter.acquire("token-b", "streams")).not.toThrow();
+    expect(() => limiter.acquire("token-a", "exec")).not.toThrow();
+    expect(() => limiter.acquire("token-a", "streams")).toThrow(/1 open streams going/);
+  });
+});
