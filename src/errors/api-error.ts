@@ -39,6 +39,8 @@ export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
 
 export const FIELD_LOCATIONS = ["param", "query", "header", "json", "form", "cookie"] as const;
 export type FieldError = { location: (typeof FIELD_LOCATIONS)[number]; path: string; message: string };
+/** Why placement passed a host over. */
+export type HostReason = { host: string; reason: string };
 
 /** The one error type routes and adapters throw; `onError` turns it into problem+json. */
 export class ApiError extends Error {
@@ -46,18 +48,25 @@ export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly status: ErrorStatus;
   readonly errors: FieldError[] | undefined;
+  readonly hosts: HostReason[] | undefined;
   /** Extra response headers, such as the `WWW-Authenticate` challenge of a 401 or 403. */
   readonly headers: Record<string, string> | undefined;
 
   constructor(
     code: ErrorCode,
     detail: string,
-    options: { errors?: FieldError[]; cause?: unknown; headers?: Record<string, string> } = {},
+    options: {
+      errors?: FieldError[];
+      hosts?: HostReason[];
+      cause?: unknown;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(detail, { cause: options.cause });
     this.code = code;
     this.status = ERRORS[code].status;
     this.errors = options.errors;
+    this.hosts = options.hosts;
     this.headers = options.headers;
   }
 }

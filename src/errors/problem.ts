@@ -16,6 +16,13 @@ const FieldErrorSchema = z
   })
   .openapi("FieldError");
 
+const HostReasonSchema = z
+  .object({
+    host: z.string().openapi({ example: "build-2" }),
+    reason: z.string().openapi({ example: "labels do not match" }),
+  })
+  .openapi("HostReason");
+
 export const ProblemSchema = z
   .object({
     type: z.string().openapi({
@@ -43,6 +50,10 @@ export const ProblemSchema = z
       .array(FieldErrorSchema)
       .optional()
       .openapi({ description: "For `invalid_request`: every field that failed validation." }),
+    hosts: z
+      .array(HostReasonSchema)
+      .optional()
+      .openapi({ description: "For `no_host_available`: why each host the token may use was passed over." }),
   })
   .openapi("Problem", {
     description: "An RFC 9457 problem document; every error portcall returns has this shape.",
@@ -61,6 +72,7 @@ export function toProblem(c: Context<AppEnv>, error: ApiError): Problem {
     code: error.code,
     requestId: c.get("requestId"),
     ...(error.errors ? { errors: error.errors } : {}),
+    ...(error.hosts ? { hosts: error.hosts } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/principal.js";
 import { canUseHost } from "../auth/principal.js";
-import { ApiError } from "../errors/api-error.js";
+import { ApiError, type HostReason } from "../errors/api-error.js";
 import type { HostRecord } from "../hosts/host-record.js";
 import type { HostRegistry } from "../hosts/host-registry.js";
 
@@ -39,15 +39,15 @@ export async function placeRun(
   signal: AbortSignal,
 ): Promise<HostRecord> {
   const permitted = hosts.list().filter((host) => canUseHost(principal, host));
-  const reasons: string[] = permitted
+  const reasons: HostReason[] = permitted
     .filter((host) => !matches(host, labels))
-    .map((host) => `${host.id}: labels do not match`);
+    .map((host) => ({ host: host.id, reason: "labels do not match" }));
   const candidates = await Promise.all(
     permitted.filter((host) => matches(host, labels)).map((host) => assess(hosts, host, signal)),
   );
   let best: { host: HostRecord; running: number } | undefined;
   for (const candidate of candidates.sort((a, b) => a.host.id.localeCompare(b.host.id))) {
-    if ("reason" in candidate) reasons.push(`${candidate.host.id}: ${candidate.reason}`);
+    if ("reason" in candidate) reasons.push({ host: candidate.host.id, reason: candidate.reason });
     else if (!best || candidate.running < best.running) best = candidate;
   }
   if (best) return best.host;
@@ -57,6 +57,9 @@ export async function placeRun(
   throw new ApiError(
     "no_host_available",
     `No host this token may use is reachable with the labels ${wanted || "(none)"}. ` +
-      (reasons.length ? reasons.join("; ") : "The token may use no host."),
+      (reasons.length
+        ? reasons.map(({ host, reason }) => `${host}: ${reason}`).join("; ")
+        : "The token may use no host."),
+    { hosts: reasons },
   );
 }

@@ -237,6 +237,7 @@ describeWithRig("runs: docker run as one call", () => {
     expect(none.res.status).toBe(409);
     expect(none.body.code).toBe("no_host_available");
     expect(none.body.detail).toContain("rig1: labels do not match");
+    expect(none.body.hosts).toContainEqual({ host: "rig2", reason: "labels do not match" });
     const dead = await run({ host: undefined, hostSelector: { labels: { zone: "dead" } }, cmd: ["true"] });
     expect(dead.res.status).toBe(409);
     expect(dead.body.detail).toMatch(/hung: host_(timeout|unavailable)/);
