@@ -74,6 +74,27 @@ describeWithRig("runs: docker run as one call", () => {
     expect(await labelled("rig1", `portcall.run=${body.id}`)).toHaveLength(0);
   });
 
+  it("answers 404 image_not_found for an image its registry does not have, and stores no run", async () => {
+    const image = `${rig().registry.address}/portcall/never-pushed-${randomUUID().slice(0, 8)}:1`;
+    const { res, body } = await run({
+      image,
+      cmd: ["true"],
+      labels: { [label.key]: label.value, lost: image },
+    });
+    expect(res.status).toBe(404);
+    expect(body.code).toBe("image_not_found");
+    const listed = await readJson(await app.request(`/v1/runs?label=lost=${encodeURIComponent(image)}`));
+    expect(listed.items).toEqual([]);
+  });
+
+  it("wants exactly one of host and hostSelector", async () => {
+    const both = await run({ hostSelector: { labels: {} }, cmd: ["true"] });
+    expect(both.res.status).toBe(400);
+    const neither = await run({ host: undefined, cmd: ["true"] });
+    expect(neither.res.status).toBe(400);
+    expect(neither.body.errors).toContainEqual(expect.objectContaining({ path: "host" }));
+  });
+
   it("returns the command's own exit code", async () => {
     const { res, body } = await run({ cmd: ["sh", "-c", "echo bye; exit 3"], pull: "never" });
     expect(res.status).toBe(201);
