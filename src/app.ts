@@ -16,12 +16,16 @@ import { registerContainerActions } from "./routes/containers/container-actions.
 import { registerContainerLogs } from "./routes/containers/container-logs.js";
 import { registerContainerStats } from "./routes/containers/container-stats.js";
 import { registerCreateContainer } from "./routes/containers/create-container.js";
+import { registerExecContainer } from "./routes/containers/exec-container.js";
 import { registerInspectContainer } from "./routes/containers/inspect-container.js";
 import { registerListContainers } from "./routes/containers/list-containers.js";
 import { registerRemoveContainer } from "./routes/containers/remove-container.js";
 import { registerRenameContainer } from "./routes/containers/rename-container.js";
 import { registerTopContainer } from "./routes/containers/top-container.js";
 import { registerWaitContainer } from "./routes/containers/wait-container.js";
+import { registerListFleetContainers } from "./routes/fleet/list-fleet-containers.js";
+import { registerListFleetImages } from "./routes/fleet/list-fleet-images.js";
+import { registerStreamEvents } from "./routes/fleet/stream-events.js";
 import { registerHealthz } from "./routes/health/healthz.js";
 import { registerReadyz } from "./routes/health/readyz.js";
 import { registerCreateHost } from "./routes/hosts/create-host.js";
@@ -96,6 +100,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerRenameContainer(app);
   registerTopContainer(app);
   registerWaitContainer(app);
+  registerExecContainer(app);
   registerContainerLogs(app);
   registerContainerStats(app);
   registerImageQueries(app);
@@ -109,6 +114,9 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   registerListTokens(app);
   registerRevokeToken(app);
   registerListAudit(app);
+  registerListFleetContainers(app);
+  registerListFleetImages(app);
+  registerStreamEvents(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
     type: "http",

@@ -7,8 +7,22 @@ import type { ContainerStats } from "../schemas/stats.js";
 import type { Network, Volume } from "../schemas/volume-network.js";
 import { type Connection, createDockerClient, type DockerClient } from "./connection.js";
 import { toContainerDetail, toContainerSummary } from "./container-mapper.js";
-import { type CallContext, type CallTarget, daemonMessage, toApiError } from "./docker-errors.js";
+import {
+  type CallContext,
+  type CallTarget,
+  daemonMessage,
+  type ModemError,
+  toApiError,
+} from "./docker-errors.js";
 import { splitReference } from "./engine-values.js";
+import { parseEngineEvent, type TimedHostEvent, toDockerTime } from "./event-mapper.js";
+import {
+  type ExecEngine,
+  type ExecProcess,
+  type ExecRequest,
+  type ExecSession,
+  startExec,
+} from "./exec-session.js";
 import { type EngineInfo, type HostInfo, toHostInfo } from "./host-info-mapper.js";
 import { toImageDetail, toImageHistory, toImageSummary } from "./image-mapper.js";
 import { boundedLines, IdleStreamError, readJsonLines } from "./json-lines.js";
@@ -109,6 +123,9 @@ export type ContainerListFilter = {
   labels: string[];
   status?: ContainerState[];
 };
+
+/** Which events to ask the daemon for; each list empty means any. */
+export type EventFilter = { types: string[]; actions: string[]; labels: string[] };
 
 export type CallOptions = {
   /** The client's request signal: when the client goes away, the daemon call is dropped too. */
@@ -354,25 +371,7 @@ export class DockerHost {
       ...(query.since !== undefined ? { since: query.since } : {}),
       ...(query.until !== undefined ? { until: query.until } : {}),
     };
-    const stream = await this.openStream(
-      options,
-      { kind: "container", ref },
-      (abortSignal) =>
-        new Promise<Readable>((resolve, reject) => {
-          this.docker.modem.dial(
-            {
-              // docker-modem appends `options` to a path ending in "?" (and drops a path's last character otherwise).
-              path: `/containers/${encodeURIComponent(ref)}/logs?`,
-              options: params,
-              method: "GET",
-              isStream: true,
-              abortSignal,
-              statusCodes: { 200: true, 404: "no such container", 500: "server error" },
-            },
-            (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as Readable)),
-          );
-        }),
-    );
+    const stream = await this.containerStream(ref, "GET", "logs", params, options);
     return {
       lines: () => logLines(stream, { tty: config.tty, timestamps: query.timestamps }),
       // Plain text needs no line splitting: payloads pass through as they come.
@@ -661,6 +660,47 @@ export class DockerHost {
     }
   }
 
+  /**
+   * The daemon's events from `sinceNano` on (those it still holds, then each as it happens), once the daemon has
+   * answered: an open stream means the host is attached. It lasts until it breaks or `signal` ends it.
+   */
+  async events(
+    filter: EventFilter,
+    sinceNano: bigint | undefined,
+    options: CallOptions & { signal: AbortSignal },
+  ): Promise<AsyncGenerator<TimedHostEvent>> {
+    const filters: Record<string, string[]> = {};
+    if (filter.types.length > 0) filters.type = filter.types;
+    if (filter.actions.length > 0) filters.event = filter.actions;
+    if (filter.labels.length > 0) filters.label = filter.labels;
+    const stream = await this.openStream(options, undefined, (abortSignal) =>
+      // `since` as text keeps its nanoseconds; @types/dockerode knows only whole seconds and no abortSignal.
+      this.docker.getEvents({
+        filters,
+        ...(sinceNano !== undefined ? { since: toDockerTime(sinceNano) } : {}),
+        abortSignal,
+      } as unknown as Dockerode.GetEventsOptions),
+    );
+    return this.eventLines(stream as Readable, options.signal);
+  }
+
+  private async *eventLines(stream: Readable, signal: AbortSignal): AsyncGenerator<TimedHostEvent> {
+    try {
+      for await (const line of boundedLines(stream)) {
+        const event = parseEngineEvent(this.id, line);
+        if (event) yield event;
+      }
+    } catch (error) {
+      throw toApiError(error, {
+        hostId: this.id,
+        deadlineMs: 0,
+        abortedBy: signal.aborted ? "client" : undefined,
+      });
+    } finally {
+      stream.destroy();
+    }
+  }
+
   /** Creates a container from a body built by portcall's own translation (never from client JSON). */
   async createContainer(
     body: DockerCreateBody,
@@ -767,24 +807,7 @@ export class DockerHost {
     condition: "next-exit" | "not-running",
     options: CallOptions & { signal: AbortSignal },
   ): Promise<{ ended: Promise<ContainerExit> }> {
-    const stream = await this.openStream(
-      options,
-      { kind: "container", ref },
-      (abortSignal) =>
-        new Promise<Readable>((resolve, reject) => {
-          this.docker.modem.dial(
-            {
-              path: `/containers/${encodeURIComponent(ref)}/wait?`,
-              options: { condition },
-              method: "POST",
-              isStream: true,
-              abortSignal,
-              statusCodes: { 200: true, 404: "no such container", 500: "server error" },
-            },
-            (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as Readable)),
-          );
-        }),
-    );
+    const stream = await this.containerStream(ref, "POST", "wait", { condition }, options);
     const ended = (async () => {
       let body = "";
       try {
@@ -806,6 +829,117 @@ export class DockerHost {
     // Whoever awaits it sees the failure; an abandoned wait must not become an unhandled rejection.
     ended.catch(() => {});
     return { ended };
+  }
+
+  /**
+   * Starts a command in a container, never privileged; the session runs it to its end or its deadline. Docker
+   * has no call that kills an exec: exec-session.ts says how a command is killed all the same.
+   */
+  exec(ref: string, request: ExecRequest, options: CallOptions = {}): Promise<ExecSession> {
+    return startExec(this.execEngine(ref), request, options.signal);
+  }
+
+  private execEngine(ref: string): ExecEngine {
+    return {
+      hasShell: (signal) => this.pathExists(ref, "/bin/sh", { signal }),
+      start: (process, signal) => this.startExecProcess(ref, process, { signal }),
+      exitCode: (id) => this.execExitCode(id),
+      streamFailure: (error) => toApiError(error, { hostId: this.id, deadlineMs: 0 }),
+    };
+  }
+
+  /**
+   * Whether `path` is in the container's filesystem (running or not), by a HEAD of its archive. The daemon
+   * answers 404 for a missing container too: a caller that goes on to use the container learns which it was.
+   */
+  private pathExists(ref: string, path: string, options: CallOptions): Promise<boolean> {
+    return this.call(
+      options,
+      undefined,
+      (abortSignal) =>
+        new Promise<boolean>((resolve, reject) => {
+          this.docker.modem.dial(
+            {
+              path: `/containers/${encodeURIComponent(ref)}/archive?`,
+              options: { path },
+              method: "HEAD",
+              abortSignal,
+              statusCodes: { 200: true, 404: "not found", 500: "server error" },
+            },
+            (error: ModemError | null) =>
+              error?.statusCode === 404 ? resolve(false) : error ? reject(error) : resolve(true),
+          );
+        }),
+    );
+  }
+
+  private async startExecProcess(
+    ref: string,
+    process: ExecProcess,
+    options: CallOptions,
+  ): Promise<{ id: string; output: Readable }> {
+    const target: CallTarget = { kind: "container", ref };
+    const exec = await this.call(options, target, (abortSignal) =>
+      this.docker.getContainer(encodeURIComponent(ref)).exec({
+        Cmd: process.cmd,
+        Env: Object.entries(process.env ?? {}).map(([name, value]) => `${name}=${value}`),
+        ...(process.workingDir ? { WorkingDir: process.workingDir } : {}),
+        ...(process.user ? { User: process.user } : {}),
+        // Without stdin attached, the command reads an empty one.
+        AttachStdin: process.stdin !== undefined,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        Privileged: false,
+        abortSignal,
+      }),
+    );
+    const socket = await this.openStream(options, target, async (signal) => {
+      // Only a hijacked connection carries stdin; without the upgrade the daemon would read HTTP chunk framing.
+      const upgraded = await exec.start({ hijack: true, stdin: true, abortSignal: signal });
+      // The upgraded socket no longer belongs to the HTTP request that the signal aborts.
+      signal.addEventListener("abort", () => upgraded.destroy(), { once: true });
+      return upgraded;
+    });
+    // A half-close ends the command's stdin while its output still flows back; destroying would lose that.
+    if (process.stdin !== undefined) socket.end(process.stdin);
+    return { id: exec.id, output: socket };
+  }
+
+  private async execExitCode(id: string): Promise<number | null> {
+    const info = await this.call({}, undefined, (abortSignal) =>
+      this.docker.getExec(id).inspect({ abortSignal }),
+    );
+    return info.Running ? null : info.ExitCode;
+  }
+
+  /** A streaming call on one container, open once the daemon answered its headers. */
+  private containerStream(
+    ref: string,
+    method: "GET" | "POST",
+    endpoint: "logs" | "wait",
+    params: Record<string, string | number | boolean>,
+    options: CallOptions & { signal: AbortSignal },
+  ): Promise<Readable> {
+    return this.openStream(
+      options,
+      { kind: "container", ref },
+      (abortSignal) =>
+        new Promise<Readable>((resolve, reject) => {
+          this.docker.modem.dial(
+            {
+              // docker-modem appends `options` to a path ending in "?" (and drops a path's last character otherwise).
+              path: `/containers/${encodeURIComponent(ref)}/${endpoint}?`,
+              options: params,
+              method,
+              isStream: true,
+              abortSignal,
+              statusCodes: { 200: true, 404: "no such container", 500: "server error" },
+            },
+            (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as Readable)),
+          );
+        }),
+    );
   }
 
   /**

@@ -64,7 +64,8 @@ export class SshTunnel {
     // mkdtemp makes a 0700 folder: only portcall's user can reach the socket inside it.
     this.dir = await mkdtemp(join(tmpdir(), "portcall-ssh-"));
     const path = join(this.dir, "docker.sock");
-    const server = createServer((local) => this.forward(local));
+    // Half-open: a client that closes its writing side (exec's end of stdin) must still read the answer.
+    const server = createServer({ allowHalfOpen: true }, (local) => this.forward(local));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(path, () => resolve());

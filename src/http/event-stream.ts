@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { stream, streamSSE } from "hono/streaming";
+import { type SSEStreamingApi, stream, streamSSE } from "hono/streaming";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors/api-error.js";
 import { toProblem } from "../errors/problem.js";
@@ -18,8 +18,15 @@ export function streamFormat(c: Context<AppEnv>): StreamFormat | undefined {
   return undefined;
 }
 
-/** Sends one typed event; resolves when the client has taken it, so a slow reader slows the producer. */
-export type Send = (type: string, data: Record<string, unknown>) => Promise<void>;
+/**
+ * Sends one typed event; resolves when the client has taken it, so a slow reader slows the producer. `id`, when
+ * given, is the SSE id (what a reconnecting client sends back as `Last-Event-ID`) and NDJSON's `eventId`;
+ * without one, SSE ids count up.
+ */
+export type Send = (type: string, data: Record<string, unknown>, id?: string) => Promise<void>;
+
+// Proxies cut a connection that stays silent for long; an SSE comment keeps an idle stream open.
+const KEEP_ALIVE_MS = 15_000;
 
 /**
  * Streams events as NDJSON (`{"type": …, …}` per line) or SSE (`event: type`). The producer gets the client's
@@ -45,14 +52,16 @@ export function eventStream(
   if (format === "sse") {
     return streamSSE(c, async (sse) => {
       sse.onAbort(() => aborted.abort());
-      let id = 0;
-      const send: Send = (type, data) =>
-        sse.writeSSE({ event: type, id: String(++id), data: JSON.stringify({ type, ...data }) });
+      let count = 0;
+      const send: Send = (type, data, id) =>
+        sse.writeSSE({ event: type, id: id ?? String(++count), data: JSON.stringify({ type, ...data }) });
+      const keepAlive = keepAliveComments(sse);
       try {
         await produce(send, aborted.signal);
       } catch (error) {
         if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
       } finally {
+        clearInterval(keepAlive);
         slot();
       }
     });
@@ -60,8 +69,8 @@ export function eventStream(
   c.header("Content-Type", NDJSON);
   return stream(c, async (out) => {
     out.onAbort(() => aborted.abort());
-    const send: Send = async (type, data) => {
-      await out.write(`${JSON.stringify({ type, ...data })}\n`);
+    const send: Send = async (type, data, id) => {
+      await out.write(`${JSON.stringify({ type, ...data, ...(id ? { eventId: id } : {}) })}\n`);
     };
     try {
       await produce(send, aborted.signal);
@@ -71,4 +80,16 @@ export function eventStream(
       slot();
     }
   });
+}
+
+/** A comment every KEEP_ALIVE_MS; skipped while the last one is still unread, so a stalled client gets no pile. */
+function keepAliveComments(sse: SSEStreamingApi): NodeJS.Timeout {
+  let pending = false;
+  return setInterval(() => {
+    if (pending) return;
+    pending = true;
+    void sse.write(": keep-alive\n\n").finally(() => {
+      pending = false;
+    });
+  }, KEEP_ALIVE_MS);
 }

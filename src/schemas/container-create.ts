@@ -22,6 +22,17 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/;
 const NAME = NAME_PATTERN;
 
+// Shared with exec, which starts a process in a container with the same settings a container starts with.
+export const CommandSchema = z.array(z.string().max(32_768)).max(1024);
+export const EnvSchema = z.record(
+  z.string().regex(ENV_NAME, "must be an environment variable name"),
+  z.string().max(32_768),
+);
+export const WorkingDirSchema = absolutePath;
+export const UserSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?$/, "must be user[:group]");
+
 /** Labels of containers, volumes and networks. */
 export const ObjectLabelsSchema = z.record(
   z.string().regex(LABEL_KEY, "must be a label key"),
@@ -90,16 +101,11 @@ export const ContainerSpecSchema = z
   .object({
     image: ImageReferenceSchema,
     name: z.string().regex(NAME, "must be letters, digits, '_', '.', '-'").optional(),
-    cmd: z.array(z.string().max(32_768)).max(1024).optional(),
-    entrypoint: z.array(z.string().max(32_768)).max(1024).optional(),
-    env: z
-      .record(z.string().regex(ENV_NAME, "must be an environment variable name"), z.string().max(32_768))
-      .optional(),
-    workingDir: absolutePath.optional(),
-    user: z
-      .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?$/, "must be user[:group]")
-      .optional(),
+    cmd: CommandSchema.optional(),
+    entrypoint: CommandSchema.optional(),
+    env: EnvSchema.optional(),
+    workingDir: WorkingDirSchema.optional(),
+    user: UserSchema.optional(),
     labels: ObjectLabelsSchema.optional(),
     ports: z.array(PortSchema).max(256).optional(),
     restartPolicy: z

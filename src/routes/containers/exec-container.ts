@@ -1,0 +1,107 @@
+import { StringDecoder } from "node:string_decoder";
+import { grantedClient } from "../../auth/host-access.js";
+import type { ExecSession } from "../../docker/exec-session.js";
+import type { LogStream } from "../../docker/log-frames.js";
+import { OutputCapture } from "../../docker/output-capture.js";
+import type { App } from "../../env.js";
+import { eventStream, type Send, streamFormat } from "../../http/event-stream.js";
+import { acquireSlot } from "../../limits/concurrency-limiter.js";
+import { operation } from "../../openapi/operation.js";
+import { HOST_CALL_ERRORS, streamableResponse } from "../../openapi/responses.js";
+import { ExecEventSchema, ExecRequestSchema, ExecResultSchema } from "../../schemas/exec.js";
+import { ContainerParamsSchema } from "../../schemas/params.js";
+
+export const execContainerRoute = operation("containers:exec", {
+  method: "post",
+  path: "/v1/hosts/{host}/containers/{id}/exec",
+  operationId: "execContainer",
+  tags: ["Containers"],
+  summary: "Run a command in a running container",
+  description:
+    "Runs `cmd` in the container, never privileged, with `stdin` (if any) as its input, and answers when it has " +
+    "ended: exit code, output (its beginning and end within `outputLimitBytes`) and duration. With `Accept: " +
+    "application/x-ndjson` or `text/event-stream` the output streams as it comes (`output` events) and ends with " +
+    "an `exit` event. A command that fails to start (unknown user, missing working directory) ends with Docker's " +
+    "exit code 126 and its message on stdout; a program that is not there ends with 127 (126 without `/bin/sh`).\n\n" +
+    "When `timeoutSeconds` pass, or the client goes away, the command is killed with SIGKILL together with " +
+    "everything it started (its process group and descendants), and the answer says `timedOut: true`. Docker " +
+    "has no call for this, so the command runs under the container's `/bin/sh`, which tells portcall its pid " +
+    "and then becomes the command, and a second exec as the same user kills it. In a container without " +
+    "`/bin/sh` the command runs as given and cannot be killed: the call still ends at the deadline with " +
+    "`timedOut: true`, but the command runs on until it ends or the container stops.\n\n" +
+    "Each call holds one of the token's exec slots until it ends (429 `too_many_requests` past the limit).",
+  request: {
+    params: ContainerParamsSchema,
+    body: { content: { "application/json": { schema: ExecRequestSchema } }, required: true },
+  },
+  errors: [
+    ...HOST_CALL_ERRORS,
+    "container_not_found",
+    "conflict",
+    "too_many_requests",
+    "unsupported_media_type",
+    "payload_too_large",
+  ],
+  responses: {
+    200: streamableResponse(
+      "How the command ended, with its output; or the stream of its output and end.",
+      ExecResultSchema,
+      ExecEventSchema,
+    ),
+  },
+});
+
+/** The output events of one exec: text as it comes, a character split across chunks sent whole. */
+async function streamOutput(session: ExecSession, send: Send): Promise<void> {
+  const decoders: Record<LogStream, StringDecoder> = {
+    stdout: new StringDecoder("utf8"),
+    stderr: new StringDecoder("utf8"),
+  };
+  const sendText = async (stream: LogStream, data: string) => {
+    if (data) await send("output", { stream, data });
+  };
+  const outcome = await session.run((stream, data) => sendText(stream, decoders[stream].write(data)));
+  for (const stream of ["stdout", "stderr"] as const) await sendText(stream, decoders[stream].end());
+  await send("exit", outcome);
+}
+
+export function registerExecContainer(app: App): void {
+  app.openapi(execContainerRoute, async (c) => {
+    const { host: hostId, id } = c.req.valid("param");
+    const { timeoutSeconds, outputLimitBytes, ...command } = c.req.valid("json");
+    const host = await grantedClient(c, hostId);
+    const slot = acquireSlot(c, "exec");
+    const format = streamFormat(c);
+    // Started before any header goes out, so a missing or stopped container is a real 404 or 409.
+    const upstream = new AbortController();
+    let session: ExecSession;
+    try {
+      session = await host.exec(
+        id,
+        { ...command, timeoutMs: timeoutSeconds * 1000 },
+        { signal: format ? upstream.signal : c.req.raw.signal },
+      );
+    } catch (error) {
+      slot();
+      throw error;
+    }
+    if (format) {
+      return eventStream(
+        c,
+        format,
+        (send, signal) => {
+          signal.addEventListener("abort", () => upstream.abort(), { once: true });
+          return streamOutput(session, send);
+        },
+        slot,
+      ) as never;
+    }
+    try {
+      const capture = new OutputCapture(outputLimitBytes);
+      const outcome = await session.run((stream, data) => capture.push(stream, data));
+      return c.json({ ...outcome, ...capture.result() }, 200);
+    } finally {
+      slot();
+    }
+  });
+}
