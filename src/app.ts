@@ -23,6 +23,7 @@ import { registerRemoveContainer } from "./routes/containers/remove-container.js
 import { registerRenameContainer } from "./routes/containers/rename-container.js";
 import { registerTopContainer } from "./routes/containers/top-container.js";
 import { registerWaitContainer } from "./routes/containers/wait-container.js";
+import { registerDocs } from "./routes/docs/docs-page.js";
 import { registerListFleetContainers } from "./routes/fleet/list-fleet-containers.js";
 import { registerListFleetImages } from "./routes/fleet/list-fleet-images.js";
 import { registerStreamEvents } from "./routes/fleet/stream-events.js";
@@ -131,5 +132,6 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     document ??= buildOpenApiDocument(app);
     return c.json(document);
   });
+  registerDocs(app);
   return app;
 }

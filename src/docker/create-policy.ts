@@ -1,20 +1,14 @@
 import { posix } from "node:path";
 import type Dockerode from "dockerode";
-import { z } from "zod";
+import type { z } from "zod";
 import { ApiError } from "../errors/api-error.js";
 import { isLoopback } from "../net/loopback.js";
 import type { ContainerSpec } from "../schemas/container-create.js";
+import { PolicyGrantsSchema } from "../schemas/policy.js";
 import type { DockerCreateBody } from "./docker-host.js";
 
 /** Host paths no grant can open: the Docker socket lives under /run, and the rest is the host's own state. */
 const NEVER_BIND = ["/run", "/var/run", "/proc", "/sys", "/dev"];
-
-/** The `policy` claim of a token: grants that loosen the deny-by-default create policy. Unknown keys are ignored. */
-const PolicyGrantsSchema = z.object({
-  binds: z.array(z.object({ path: z.string(), readWrite: z.boolean().optional() })).optional(),
-  publicPorts: z.boolean().optional(),
-  hostNetwork: z.boolean().optional(),
-});
 
 export type PolicyGrants = z.infer<typeof PolicyGrantsSchema>;
 

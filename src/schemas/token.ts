@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../auth/scopes.js";
+import { PolicyGrantsSchema } from "./policy.js";
 
 export const ScopeSchema = z
   .enum(SCOPES)
@@ -28,9 +29,7 @@ export const TokenCreateSchema = z
       .array(HostGrantSchema)
       .min(1)
       .openapi({ example: ["build-*"] }),
-    policy: z.record(z.string(), z.unknown()).optional().openapi({
-      description: "Grants that loosen the container-create policy (see the create policy). Reserved.",
-    }),
+    policy: PolicyGrantsSchema.optional(),
     ttl: z
       .string()
       .regex(/^\d{1,9}[smhd]?$/, "must be a duration like 30d, 12h, 15m or 3600")
@@ -56,7 +55,7 @@ export const TokenMetadataSchema = z
     subject: z.string(),
     scopes: z.array(ScopeSchema),
     hosts: z.array(z.string()),
-    policy: z.record(z.string(), z.unknown()),
+    policy: PolicyGrantsSchema,
     createdBy: z.string().openapi({ description: "Id of the token that minted it, or `cli`." }),
     createdAt: z.iso.datetime(),
     expiresAt: z.iso.datetime(),
