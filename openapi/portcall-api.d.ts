@@ -1584,6 +1584,11 @@ export interface components {
             /** @description Pass as `cursor` for the next page. */
             nextCursor: string | null;
         };
+        /** @description One event of the stream: a `log` item, or a last `error` when it failed after it began. */
+        LogEvent: (components["schemas"]["LogLine"] & {
+            /** @enum {string} */
+            type: "log";
+        }) | components["schemas"]["StreamErrorEvent"];
         /** @description One line of a container's output. In a stream, `type` is `log`. */
         LogLine: {
             /** @enum {string} */
@@ -1591,6 +1596,11 @@ export interface components {
             /** @description The daemon's timestamp, when `timestamps=true`. */
             ts: string | null;
             line: string;
+        };
+        StreamErrorEvent: {
+            /** @enum {string} */
+            type: "error";
+            problem: components["schemas"]["Problem"];
         };
         ContainerList: {
             items: components["schemas"]["ContainerSummary"][];
@@ -1862,11 +1872,6 @@ export interface components {
             /** @description From the start of the command to its end. */
             durationMs: number;
         } | components["schemas"]["StreamErrorEvent"];
-        StreamErrorEvent: {
-            /** @enum {string} */
-            type: "error";
-            problem: components["schemas"]["Problem"];
-        };
         /**
          * @example {
          *       "cmd": [
@@ -1934,6 +1939,11 @@ export interface components {
             readBytes: number;
             writeBytes: number;
         };
+        /** @description One event of the stream: a `stats` item, or a last `error` when it failed after it began. */
+        StatsEvent: (components["schemas"]["ContainerStats"] & {
+            /** @enum {string} */
+            type: "stats";
+        }) | components["schemas"]["StreamErrorEvent"];
         /**
          * @example {
          *       "source": "app:build-42",
@@ -2455,6 +2465,8 @@ export interface operations {
             /** @description The process is up. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2464,6 +2476,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2484,6 +2498,8 @@ export interface operations {
             /** @description Ready; the body counts reachable and unreachable hosts. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2493,6 +2509,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2502,6 +2520,8 @@ export interface operations {
             /** @description Not ready: the store cannot be used. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2522,6 +2542,8 @@ export interface operations {
             /** @description The key set. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2531,6 +2553,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2551,6 +2575,8 @@ export interface operations {
             /** @description The hosts, by id. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2560,6 +2586,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2569,6 +2599,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2578,6 +2610,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2602,6 +2636,10 @@ export interface operations {
             /** @description The host was registered. */
             201: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The path of the resource. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2611,6 +2649,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2620,6 +2660,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2629,6 +2673,8 @@ export interface operations {
             /** @description `forbidden`: The token may not do this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2638,6 +2684,8 @@ export interface operations {
             /** @description `host_exists`: A host with this id is already registered. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2647,6 +2695,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2656,6 +2706,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2679,6 +2731,8 @@ export interface operations {
             /** @description The host, with its live status. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2688,6 +2742,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2697,6 +2753,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2706,6 +2766,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2715,6 +2777,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2724,6 +2788,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2754,6 +2820,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2763,6 +2831,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2772,6 +2844,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2781,6 +2855,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2790,6 +2866,8 @@ export interface operations {
             /** @description `host_read_only`: The host is managed by the hosts file. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2799,6 +2877,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2826,6 +2906,8 @@ export interface operations {
             /** @description The host as it is now. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2835,6 +2917,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2844,6 +2928,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2853,6 +2941,8 @@ export interface operations {
             /** @description `forbidden`: The token may not do this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2862,6 +2952,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2871,6 +2963,8 @@ export interface operations {
             /** @description `host_read_only`: The host is managed by the hosts file. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2880,6 +2974,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2889,6 +2985,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2912,6 +3010,8 @@ export interface operations {
             /** @description The daemon's summary. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2921,6 +3021,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2930,6 +3032,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2939,6 +3045,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2948,6 +3056,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2957,6 +3067,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2966,6 +3078,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2975,6 +3089,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2984,6 +3100,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3013,6 +3131,8 @@ export interface operations {
             /** @description One page of runs. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3022,6 +3142,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3031,6 +3153,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3040,6 +3166,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3049,6 +3177,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3076,6 +3206,10 @@ export interface operations {
             /** @description The run ended within the wait: its exit code and output. */
             201: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The path of the resource. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3085,6 +3219,10 @@ export interface operations {
             /** @description The run goes on; `links.wait` gives its end. */
             202: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The path of the resource. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3094,6 +3232,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3103,6 +3243,10 @@ export interface operations {
             /** @description `registry_auth_failed`: The registry refused the credentials. `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3112,6 +3256,8 @@ export interface operations {
             /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3121,6 +3267,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `image_not_found`: No such image. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3130,6 +3278,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. `no_host_available`: No permitted, reachable host matches the selector. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3139,6 +3289,8 @@ export interface operations {
             /** @description `payload_too_large`: The request body is too large. */
             413: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3148,6 +3300,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3157,6 +3311,8 @@ export interface operations {
             /** @description `idempotency_key_reuse`: The idempotency key was used with another request. */
             422: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3166,6 +3322,10 @@ export interface operations {
             /** @description `too_many_requests`: The token has too much going at once. */
             429: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3175,6 +3335,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3184,6 +3346,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3193,6 +3357,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3202,6 +3368,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3224,6 +3392,8 @@ export interface operations {
             /** @description The run. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3233,6 +3403,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3242,6 +3414,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3251,6 +3427,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3260,6 +3438,8 @@ export interface operations {
             /** @description `run_not_found`: No such run. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3269,6 +3449,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3294,6 +3476,8 @@ export interface operations {
             /** @description The run ended. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3303,6 +3487,8 @@ export interface operations {
             /** @description The run still goes on. */
             202: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3312,6 +3498,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3321,6 +3509,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3330,6 +3522,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3339,6 +3533,8 @@ export interface operations {
             /** @description `run_not_found`: No such run. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3348,6 +3544,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3373,6 +3571,8 @@ export interface operations {
             /** @description The run, ended. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3382,6 +3582,8 @@ export interface operations {
             /** @description The container is being stopped. */
             202: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3391,6 +3593,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3400,6 +3604,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3409,6 +3617,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3418,6 +3628,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `run_not_found`: No such run. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3427,6 +3639,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3436,6 +3650,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3445,6 +3661,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3454,6 +3672,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3495,13 +3715,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
-                    "application/x-ndjson": components["schemas"]["LogLine"];
-                    "text/event-stream": components["schemas"]["LogLine"];
+                    "application/x-ndjson": components["schemas"]["LogEvent"];
+                    "text/event-stream": components["schemas"]["LogEvent"];
                 };
             };
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3511,6 +3733,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3520,6 +3746,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3529,6 +3757,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `run_not_found`: No such run. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3538,6 +3768,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3547,6 +3779,10 @@ export interface operations {
             /** @description `too_many_requests`: The token has too much going at once. */
             429: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3556,6 +3792,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3565,6 +3803,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3574,6 +3814,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3583,6 +3825,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3613,6 +3857,8 @@ export interface operations {
             /** @description The containers, newest first. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3622,6 +3868,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3631,6 +3879,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3640,6 +3892,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3649,6 +3903,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3658,6 +3914,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3667,6 +3925,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3676,6 +3936,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3685,6 +3947,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3715,6 +3979,10 @@ export interface operations {
             /** @description The container as created (and started, if asked). */
             201: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The path of the resource. */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3724,6 +3992,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3733,6 +4003,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3742,6 +4016,8 @@ export interface operations {
             /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3751,6 +4027,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `image_not_found`: No such image. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3760,6 +4038,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3769,6 +4049,8 @@ export interface operations {
             /** @description `payload_too_large`: The request body is too large. */
             413: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3778,6 +4060,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3787,6 +4071,8 @@ export interface operations {
             /** @description `idempotency_key_reuse`: The idempotency key was used with another request. */
             422: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3796,6 +4082,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3805,6 +4093,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3814,6 +4104,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3823,6 +4115,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3848,6 +4142,8 @@ export interface operations {
             /** @description The container. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3857,6 +4153,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3866,6 +4164,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3875,6 +4177,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3884,6 +4188,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3893,6 +4199,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3902,6 +4210,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3911,6 +4221,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3920,6 +4232,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3957,6 +4271,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3966,6 +4282,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3975,6 +4295,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3984,6 +4306,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3993,6 +4317,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4002,6 +4328,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4011,6 +4339,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4020,6 +4350,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4029,6 +4361,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4061,6 +4395,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4070,6 +4406,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4079,6 +4419,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4088,6 +4430,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4097,6 +4441,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4106,6 +4452,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4115,6 +4463,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4124,6 +4474,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4133,6 +4485,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4168,6 +4522,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4177,6 +4533,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4186,6 +4546,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4195,6 +4557,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4204,6 +4568,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4213,6 +4579,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4222,6 +4590,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4231,6 +4601,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4240,6 +4612,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4275,6 +4649,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4284,6 +4660,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4293,6 +4673,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4302,6 +4684,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4311,6 +4695,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4320,6 +4706,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4329,6 +4717,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4338,6 +4728,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4347,6 +4739,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4381,6 +4775,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4390,6 +4786,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4399,6 +4799,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4408,6 +4810,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4417,6 +4821,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4426,6 +4832,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4435,6 +4843,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4444,6 +4854,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4453,6 +4865,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4485,6 +4899,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4494,6 +4910,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4503,6 +4923,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4512,6 +4934,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4521,6 +4945,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4530,6 +4956,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4539,6 +4967,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4548,6 +4978,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4557,6 +4989,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4589,6 +5023,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4598,6 +5034,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4607,6 +5047,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4616,6 +5058,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4625,6 +5069,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4634,6 +5080,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4643,6 +5091,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4652,6 +5102,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4661,6 +5113,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4697,6 +5151,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4706,6 +5162,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4715,6 +5175,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4724,6 +5186,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4733,6 +5197,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4742,6 +5208,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4751,6 +5219,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4760,6 +5230,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4769,6 +5241,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4778,6 +5252,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4806,6 +5282,8 @@ export interface operations {
             /** @description The processes. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4815,6 +5293,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4824,6 +5304,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4833,6 +5317,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4842,6 +5328,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4851,6 +5339,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4860,6 +5350,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4869,6 +5361,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4878,6 +5372,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4887,6 +5383,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4915,6 +5413,8 @@ export interface operations {
             /** @description How the wait ended. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4924,6 +5424,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4933,6 +5435,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4942,6 +5448,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4951,6 +5459,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4960,6 +5470,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4969,6 +5481,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4978,6 +5492,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4987,6 +5503,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5016,6 +5534,8 @@ export interface operations {
             /** @description How the command ended, with its output; or the stream of its output and end. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5027,6 +5547,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5036,6 +5558,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5045,6 +5571,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5054,6 +5582,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5063,6 +5593,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5072,6 +5604,8 @@ export interface operations {
             /** @description `payload_too_large`: The request body is too large. */
             413: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5081,6 +5615,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5090,6 +5626,10 @@ export interface operations {
             /** @description `too_many_requests`: The token has too much going at once. */
             429: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5099,6 +5639,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5108,6 +5650,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5117,6 +5661,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5126,6 +5672,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5170,13 +5718,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
-                    "application/x-ndjson": components["schemas"]["LogLine"];
-                    "text/event-stream": components["schemas"]["LogLine"];
+                    "application/x-ndjson": components["schemas"]["LogEvent"];
+                    "text/event-stream": components["schemas"]["LogEvent"];
                 };
             };
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5186,6 +5736,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5195,6 +5749,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5204,6 +5760,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5213,6 +5771,10 @@ export interface operations {
             /** @description `too_many_requests`: The token has too much going at once. */
             429: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5222,6 +5784,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5231,6 +5795,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5240,6 +5806,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5249,6 +5817,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5274,17 +5844,21 @@ export interface operations {
             /** @description The sample, or the stream of samples. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ContainerStats"];
-                    "application/x-ndjson": components["schemas"]["ContainerStats"];
-                    "text/event-stream": components["schemas"]["ContainerStats"];
+                    "application/x-ndjson": components["schemas"]["StatsEvent"];
+                    "text/event-stream": components["schemas"]["StatsEvent"];
                 };
             };
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5294,6 +5868,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5303,6 +5881,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5312,6 +5892,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5321,6 +5903,10 @@ export interface operations {
             /** @description `too_many_requests`: The token has too much going at once. */
             429: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5330,6 +5916,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5339,6 +5927,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5348,6 +5938,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5357,6 +5949,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5391,6 +5985,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5400,6 +5996,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5409,6 +6009,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5418,6 +6020,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `image_not_found`: No such image. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5427,6 +6031,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5436,6 +6042,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5445,6 +6053,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5454,6 +6064,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5463,6 +6075,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5472,6 +6086,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5498,6 +6114,8 @@ export interface operations {
             /** @description What was removed. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5507,6 +6125,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5516,6 +6136,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5525,6 +6149,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5534,6 +6160,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5543,6 +6171,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5552,6 +6182,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5561,6 +6193,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5570,6 +6204,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5593,6 +6229,8 @@ export interface operations {
             /** @description The images. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5602,6 +6240,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5611,6 +6251,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5620,6 +6264,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5629,6 +6275,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5638,6 +6286,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5647,6 +6297,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5656,6 +6308,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5665,6 +6319,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5702,6 +6358,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5711,6 +6369,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5720,6 +6382,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5729,6 +6393,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `image_not_found`: No such image. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5738,6 +6404,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5747,6 +6415,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5756,6 +6426,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5765,6 +6437,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5774,6 +6448,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5800,6 +6476,8 @@ export interface operations {
             /** @description The image. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5809,6 +6487,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5818,6 +6498,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5827,6 +6511,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5836,6 +6522,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `image_not_found`: No such image. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5845,6 +6533,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5854,6 +6544,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5863,6 +6555,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5872,6 +6566,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5898,6 +6594,8 @@ export interface operations {
             /** @description The layers. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5907,6 +6605,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5916,6 +6616,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5925,6 +6629,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5934,6 +6640,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `image_not_found`: No such image. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5943,6 +6651,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5952,6 +6662,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5961,6 +6673,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5970,6 +6684,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5997,6 +6713,8 @@ export interface operations {
             /** @description The image, once pulled; or the stream of its progress. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6008,6 +6726,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6017,6 +6737,10 @@ export interface operations {
             /** @description `registry_auth_failed`: The registry refused the credentials. `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6026,6 +6750,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6035,6 +6761,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `image_not_found`: No such image. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6044,6 +6772,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6053,6 +6783,10 @@ export interface operations {
             /** @description `too_many_requests`: The token has too much going at once. */
             429: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6062,6 +6796,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6071,6 +6807,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6080,6 +6818,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6089,6 +6829,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6116,6 +6858,8 @@ export interface operations {
             /** @description The image, once pushed; or the stream of the push's progress. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6127,6 +6871,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6136,6 +6882,10 @@ export interface operations {
             /** @description `registry_auth_failed`: The registry refused the credentials. `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6145,6 +6895,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6154,6 +6906,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `image_not_found`: No such image. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6163,6 +6917,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6172,6 +6928,10 @@ export interface operations {
             /** @description `too_many_requests`: The token has too much going at once. */
             429: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6181,6 +6941,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6190,6 +6952,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6199,6 +6963,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6208,6 +6974,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6245,6 +7013,8 @@ export interface operations {
             /** @description The built image; or the stream of the build. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6256,6 +7026,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6265,6 +7037,10 @@ export interface operations {
             /** @description `registry_auth_failed`: The registry refused the credentials. `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6274,6 +7050,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6283,6 +7061,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `image_not_found`: No such image. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6292,6 +7072,8 @@ export interface operations {
             /** @description `payload_too_large`: The request body is too large. */
             413: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6301,6 +7083,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6310,6 +7094,8 @@ export interface operations {
             /** @description `build_failed`: The image build failed. */
             422: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6319,6 +7105,10 @@ export interface operations {
             /** @description `too_many_requests`: The token has too much going at once. */
             429: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6328,6 +7118,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6337,6 +7129,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6346,6 +7140,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6355,6 +7151,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6378,6 +7176,8 @@ export interface operations {
             /** @description The volumes. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6387,6 +7187,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6396,6 +7198,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6405,6 +7211,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6414,6 +7222,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6423,6 +7233,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6432,6 +7244,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6441,6 +7255,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6450,6 +7266,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6477,6 +7295,8 @@ export interface operations {
             /** @description The volume. */
             201: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6486,6 +7306,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6495,6 +7317,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6504,6 +7330,8 @@ export interface operations {
             /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6513,6 +7341,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6522,6 +7352,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6531,6 +7363,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6540,6 +7374,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6549,6 +7385,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6558,6 +7396,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6567,6 +7407,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6591,6 +7433,8 @@ export interface operations {
             /** @description The volume. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6600,6 +7444,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6609,6 +7455,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6618,6 +7468,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6627,6 +7479,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `volume_not_found`: No such volume. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6636,6 +7490,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6645,6 +7501,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6654,6 +7512,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6663,6 +7523,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6694,6 +7556,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6703,6 +7567,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6712,6 +7580,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6721,6 +7591,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `volume_not_found`: No such volume. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6730,6 +7602,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6739,6 +7613,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6748,6 +7624,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6757,6 +7635,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6766,6 +7646,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6789,6 +7671,8 @@ export interface operations {
             /** @description What was removed. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6798,6 +7682,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6807,6 +7693,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6816,6 +7706,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6825,6 +7717,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6834,6 +7728,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6843,6 +7739,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6852,6 +7750,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6861,6 +7761,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6884,6 +7786,8 @@ export interface operations {
             /** @description The networks. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6893,6 +7797,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6902,6 +7808,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6911,6 +7821,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6920,6 +7832,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6929,6 +7843,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6938,6 +7854,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6947,6 +7865,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6956,6 +7876,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6983,6 +7905,8 @@ export interface operations {
             /** @description The network. */
             201: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6992,6 +7916,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7001,6 +7927,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7010,6 +7940,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7019,6 +7951,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7028,6 +7962,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7037,6 +7973,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7046,6 +7984,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7055,6 +7995,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7064,6 +8006,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7073,6 +8017,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7098,6 +8044,8 @@ export interface operations {
             /** @description The network, with its containers. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7107,6 +8055,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7116,6 +8066,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7125,6 +8079,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7134,6 +8090,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `network_not_found`: No such network. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7143,6 +8101,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7152,6 +8112,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7161,6 +8123,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7170,6 +8134,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7202,6 +8168,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7211,6 +8179,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7220,6 +8192,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7229,6 +8203,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `network_not_found`: No such network. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7238,6 +8214,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7247,6 +8225,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7256,6 +8236,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7265,6 +8247,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7274,6 +8258,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7310,6 +8296,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7319,6 +8307,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7328,6 +8320,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7337,6 +8331,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `network_not_found`: No such network. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7346,6 +8342,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7355,6 +8353,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7364,6 +8364,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7373,6 +8375,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7382,6 +8386,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7391,6 +8397,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7427,6 +8435,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7436,6 +8446,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7445,6 +8459,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7454,6 +8470,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. `network_not_found`: No such network. `container_not_found`: No such container. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7463,6 +8481,8 @@ export interface operations {
             /** @description `conflict`: The request conflicts with the current state. */
             409: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7472,6 +8492,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7481,6 +8503,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7490,6 +8514,8 @@ export interface operations {
             /** @description `host_error`: The Docker host gave an unexpected answer. */
             502: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7499,6 +8525,8 @@ export interface operations {
             /** @description `host_unavailable`: The Docker host is unavailable. */
             503: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7508,6 +8536,8 @@ export interface operations {
             /** @description `host_timeout`: The Docker host did not answer in time. */
             504: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7534,6 +8564,8 @@ export interface operations {
             /** @description Replaced. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7543,6 +8575,8 @@ export interface operations {
             /** @description Stored. */
             201: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7552,6 +8586,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7561,6 +8597,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7570,6 +8610,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7579,6 +8621,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7588,6 +8632,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7617,6 +8663,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7626,6 +8674,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7635,6 +8687,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7644,6 +8698,8 @@ export interface operations {
             /** @description `registry_not_found`: No credentials for this registry. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7653,6 +8709,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7673,6 +8731,8 @@ export interface operations {
             /** @description The registries. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7682,6 +8742,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7691,6 +8755,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7700,6 +8766,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7720,6 +8788,8 @@ export interface operations {
             /** @description The tokens, newest first. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7729,6 +8799,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7738,6 +8812,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7747,6 +8823,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7771,6 +8849,8 @@ export interface operations {
             /** @description The token and its metadata. */
             201: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7780,6 +8860,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7789,6 +8871,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7798,6 +8884,8 @@ export interface operations {
             /** @description `forbidden`: The token may not do this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7807,6 +8895,8 @@ export interface operations {
             /** @description `unsupported_media_type`: Unsupported media type. */
             415: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7816,6 +8906,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7846,6 +8938,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7855,6 +8949,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7864,6 +8962,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7873,6 +8973,8 @@ export interface operations {
             /** @description `token_not_found`: No such token. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7882,6 +8984,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7909,6 +9013,8 @@ export interface operations {
             /** @description One page of entries. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7918,6 +9024,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7927,6 +9035,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7936,6 +9048,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7945,6 +9059,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7976,6 +9092,8 @@ export interface operations {
             /** @description The containers, host by host, newest first on each. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7985,6 +9103,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7994,6 +9114,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8003,6 +9127,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8012,6 +9138,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8021,6 +9149,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8046,6 +9176,8 @@ export interface operations {
             /** @description The images, host by host. */
             200: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8055,6 +9187,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8064,6 +9198,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8073,6 +9211,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8082,6 +9222,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8091,6 +9233,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8135,6 +9279,8 @@ export interface operations {
             /** @description `invalid_request`: The request is invalid. */
             400: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8144,6 +9290,10 @@ export interface operations {
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8153,6 +9303,8 @@ export interface operations {
             /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8162,6 +9314,8 @@ export interface operations {
             /** @description `host_not_found`: No such host. */
             404: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8171,6 +9325,10 @@ export interface operations {
             /** @description `too_many_requests`: The token has too much going at once. */
             429: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8180,6 +9338,8 @@ export interface operations {
             /** @description `internal_error`: Internal error. */
             500: {
                 headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -3,8 +3,32 @@ import { ERRORS, type ErrorCode } from "../errors/api-error.js";
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from "../errors/problem.js";
 import { NDJSON, SSE } from "../http/event-stream.js";
 
+type Header = { description: string; schema: { type: "string" | "integer" } };
+
+const REQUEST_ID: Record<string, Header> = {
+  "X-Request-Id": {
+    description:
+      "The request's id (yours, if you sent one); every log line and audit entry of it carries it.",
+    schema: { type: "string" },
+  },
+};
+
+/** Headers an error of a status carries besides the request id. */
+const ERROR_HEADERS: Partial<Record<number, Record<string, Header>>> = {
+  401: {
+    "WWW-Authenticate": {
+      description: "The Bearer challenge, naming what was wrong.",
+      schema: { type: "string" },
+    },
+  },
+  429: {
+    "Retry-After": { description: "Seconds to wait before trying again.", schema: { type: "integer" } },
+  },
+};
+
 type ProblemResponse = {
   description: string;
+  headers: Record<string, Header>;
   content: { [PROBLEM_CONTENT_TYPE]: { schema: typeof ProblemSchema } };
 };
 
@@ -30,6 +54,7 @@ export function problemResponses(...codes: ErrorCode[]): Record<number, ProblemR
     const lines = statusCodes.map((code) => `\`${code}\`: ${ERRORS[code].title}.`);
     responses[status] = {
       description: lines.join(" "),
+      headers: { ...REQUEST_ID, ...ERROR_HEADERS[status] },
       content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
     };
   }
@@ -47,6 +72,7 @@ export function streamableResponse<S extends z.ZodType, E extends z.ZodType>(
 ) {
   return {
     description,
+    headers: REQUEST_ID,
     content: {
       "application/json": { schema: single },
       [NDJSON]: { schema: event },
@@ -56,5 +82,11 @@ export function streamableResponse<S extends z.ZodType, E extends z.ZodType>(
 }
 
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
-  return { description, content: { "application/json": { schema } } };
+  return { description, headers: REQUEST_ID, content: { "application/json": { schema } } };
+}
+
+/** A JSON answer about a resource that now exists: `Location` says where it lives. */
+export function createdResponse<T extends z.ZodType>(schema: T, description: string) {
+  const location = { description: "The path of the resource.", schema: { type: "string" as const } };
+  return { ...jsonResponse(schema, description), headers: { ...REQUEST_ID, Location: location } };
 }

@@ -5,3 +5,12 @@ import { ProblemSchema } from "../errors/problem.js";
 export const StreamErrorEventSchema = z
   .object({ type: z.literal("error"), problem: ProblemSchema })
   .openapi("StreamErrorEvent");
+
+/** The events of a stream that sends items of one kind: each item tagged with `type`, or a final error. */
+export function itemStream<const T extends string, S extends z.ZodObject>(type: T, item: S, name: string) {
+  return z
+    .discriminatedUnion("type", [item.extend({ type: z.literal(type) }), StreamErrorEventSchema])
+    .openapi(name, {
+      description: `One event of the stream: a \`${type}\` item, or a last \`error\` when it failed after it began.`,
+    });
+}

@@ -5,6 +5,7 @@ import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, streamableResponse } from "../../openapi/responses.js";
 import { ContainerParamsSchema } from "../../schemas/params.js";
 import { ContainerStatsSchema } from "../../schemas/stats.js";
+import { itemStream } from "../../schemas/stream.js";
 
 export const containerStatsRoute = operation("containers:read", {
   method: "get",
@@ -21,7 +22,7 @@ export const containerStatsRoute = operation("containers:read", {
     200: streamableResponse(
       "The sample, or the stream of samples.",
       ContainerStatsSchema,
-      ContainerStatsSchema,
+      itemStream("stats", ContainerStatsSchema, "StatsEvent"),
     ),
   },
 });

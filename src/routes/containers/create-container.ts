@@ -4,7 +4,7 @@ import { toDockerCreateBody } from "../../docker/create-policy.js";
 import type { App } from "../../env.js";
 import { IdempotencyHeadersSchema, respondOnce } from "../../idempotency/respond-once.js";
 import { operation } from "../../openapi/operation.js";
-import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
+import { createdResponse, HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { ContainerDetailSchema } from "../../schemas/container.js";
 import { ContainerCreateSchema } from "../../schemas/container-create.js";
 import { HostParamsSchema } from "../../schemas/params.js";
@@ -36,7 +36,7 @@ export const createContainerRoute = operation("containers:write", {
     "idempotency_key_reuse",
   ],
   responses: {
-    201: jsonResponse(ContainerDetailSchema, "The container as created (and started, if asked)."),
+    201: createdResponse(ContainerDetailSchema, "The container as created (and started, if asked)."),
   },
 });
 

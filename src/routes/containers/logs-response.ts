@@ -6,6 +6,7 @@ import type { AppEnv } from "../../env.js";
 import { eventStream, NDJSON, SSE, streamFormat } from "../../http/event-stream.js";
 import { acquireSlot } from "../../limits/concurrency-limiter.js";
 import { booleanQuery } from "../../schemas/query.js";
+import { itemStream } from "../../schemas/stream.js";
 
 const time = (description: string) =>
   z
@@ -44,12 +45,14 @@ export const LogLineSchema = z
   })
   .openapi("LogLine", { description: "One line of a container's output. In a stream, `type` is `log`." });
 
+const LogEventSchema = itemStream("log", LogLineSchema, "LogEvent");
+
 export const LOGS_RESPONSE = {
   description: "The log lines.",
   content: {
     "text/plain": { schema: z.string() },
-    [NDJSON]: { schema: LogLineSchema },
-    [SSE]: { schema: LogLineSchema },
+    [NDJSON]: { schema: LogEventSchema },
+    [SSE]: { schema: LogEventSchema },
   },
 };
 

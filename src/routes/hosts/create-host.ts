@@ -4,7 +4,7 @@ import { canUseHost } from "../../auth/principal.js";
 import type { App } from "../../env.js";
 import { ApiError } from "../../errors/api-error.js";
 import { operation } from "../../openapi/operation.js";
-import { jsonResponse } from "../../openapi/responses.js";
+import { createdResponse } from "../../openapi/responses.js";
 import { HostCreateSchema, HostSchema } from "../../schemas/host.js";
 import { presentHost } from "./present.js";
 
@@ -22,7 +22,7 @@ export const createHostRoute = operation("hosts:write", {
   request: { body: { content: { "application/json": { schema: HostCreateSchema } }, required: true } },
   errors: ["invalid_request", "forbidden", "host_exists", "unsupported_media_type", "internal_error"],
   responses: {
-    201: jsonResponse(HostSchema, "The host was registered."),
+    201: createdResponse(HostSchema, "The host was registered."),
   },
 });
 

@@ -3,7 +3,7 @@ import { grantedHost } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
 import { IdempotencyHeadersSchema, respondOnce } from "../../idempotency/respond-once.js";
 import { operation } from "../../openapi/operation.js";
-import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
+import { createdResponse, HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { placeRun } from "../../runs/placement.js";
 import { toRun } from "../../runs/run-repository.js";
 import { RunCreateSchema, RunSchema } from "../../schemas/run.js";
@@ -41,8 +41,8 @@ export const createRunRoute = operation("runs:create", {
     "payload_too_large",
   ],
   responses: {
-    201: jsonResponse(RunSchema, "The run ended within the wait: its exit code and output."),
-    202: jsonResponse(RunSchema, "The run goes on; `links.wait` gives its end."),
+    201: createdResponse(RunSchema, "The run ended within the wait: its exit code and output."),
+    202: createdResponse(RunSchema, "The run goes on; `links.wait` gives its end."),
   },
 });
 
