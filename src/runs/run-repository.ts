@@ -100,8 +100,12 @@ export class RunRepository {
     await this.db.updateTable("runs").set({ removed: 1 }).where("id", "=", id).execute();
   }
 
-  async requestCancel(id: string): Promise<void> {
-    await this.db.updateTable("runs").set({ cancel_requested: 1 }).where("id", "=", id).execute();
+  async requestCancel(id: string, requested = true): Promise<void> {
+    await this.db
+      .updateTable("runs")
+      .set({ cancel_requested: requested ? 1 : 0 })
+      .where("id", "=", id)
+      .execute();
   }
 
   /** Runs whose end was not seen yet, and ended ones whose container is still to be removed. */

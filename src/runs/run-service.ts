@@ -151,8 +151,11 @@ export class RunService {
     try {
       await client.stopContainer(row.container_id, graceSeconds, { signal });
     } catch (error) {
-      // Gone already: its watcher records the run as lost.
-      if (!isCode(error, "container_not_found")) throw error;
+      // Gone already: its watcher records the run as lost. Not stopped: a later end of its own is no cancel.
+      if (!isCode(error, "container_not_found")) {
+        await this.repository.requestCancel(row.id, false);
+        throw error;
+      }
     }
     return this.settle(row.id, 10_000, signal);
   }
