@@ -85,6 +85,35 @@ function toHealth(status: string | undefined): ContainerDetail["state"]["health"
   return status === undefined ? null : "none";
 }
 
+/** What a container may do to its host: what the create policy weighs before anyone gets a shell in it. */
+export type ContainerPowers = {
+  id: string;
+  privileged: boolean;
+  capAdd: string[];
+  devices: string[];
+  networkMode: string;
+  pidMode: string;
+  ipcMode: string;
+  binds: Array<{ source: string; readOnly: boolean }>;
+};
+
+export function toContainerPowers(info: Dockerode.ContainerInspectInfo): ContainerPowers {
+  const host = info.HostConfig;
+  return {
+    id: info.Id,
+    privileged: host.Privileged === true,
+    capAdd: orEmpty<string>(host.CapAdd),
+    devices: orEmpty<{ PathOnHost: string }>(host.Devices).map((device) => device.PathOnHost),
+    networkMode: host.NetworkMode ?? "",
+    pidMode: host.PidMode ?? "",
+    ipcMode: host.IpcMode ?? "",
+    // Inspect lists `-v` binds and `--mount` binds alike here, each with where it comes from on the host.
+    binds: orEmpty(info.Mounts)
+      .filter((mount) => mount.Type === "bind")
+      .map((mount) => ({ source: mount.Source, readOnly: !mount.RW })),
+  };
+}
+
 export function toContainerDetail(info: Dockerode.ContainerInspectInfo): ContainerDetail {
   const { State: state, Config: config, HostConfig: host } = info;
   const everStarted = toTime(state.StartedAt) !== null;

@@ -5,6 +5,7 @@ import { ApiError } from "../errors/api-error.js";
 import { isLoopback } from "../net/loopback.js";
 import type { ContainerSpec } from "../schemas/container-create.js";
 import { PolicyGrantsSchema } from "../schemas/policy.js";
+import type { ContainerPowers } from "./container-mapper.js";
 import type { DockerCreateBody } from "./docker-host.js";
 
 /** Host paths no grant can open: the Docker socket lives under /run, and the rest is the host's own state. */
@@ -75,6 +76,32 @@ export function checkVolumeOptions(
   }
   if (!device) deny("driverOpts.device", "a bind volume needs the host path in device", null);
   checkHostPath({ source: "driverOpts.device", readOnly: "driverOpts.o" }, device, false, grants);
+}
+
+/**
+ * A shell in a container holds whatever power the container has over its host: exec is allowed only into a
+ * container this token could have created itself. Checked on the container's own settings, so a container
+ * made by someone else (a privileged CI runner, a bind of the Docker socket) is no way around the policy.
+ */
+export function checkExecTarget(target: ContainerPowers, policy: Record<string, unknown>): void {
+  const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
+  const refuse = (why: string) => deny("container", why, null);
+  if (target.privileged) refuse("the container is privileged");
+  if (target.capAdd.length > 0) refuse(`the container has added capabilities (${target.capAdd.join(", ")})`);
+  if (target.devices.length > 0) refuse(`the container has host devices (${target.devices.join(", ")})`);
+  if (target.pidMode === "host") refuse("the container shares the host's process namespace");
+  if (target.ipcMode === "host") refuse("the container shares the host's IPC namespace");
+  if (target.networkMode === "host" && !grants.hostNetwork) {
+    deny("container", "the container is on the host's network", "hostNetwork: true");
+  }
+  for (const bind of target.binds) {
+    checkHostPath(
+      { source: "container.mounts", readOnly: "container.mounts" },
+      bind.source,
+      bind.readOnly,
+      grants,
+    );
+  }
 }
 
 function toDockerMount(mount: NonNullable<ContainerSpec["mounts"]>[number]): Dockerode.MountSettings {

@@ -6,7 +6,12 @@ import type { ImageDetail, ImageHistory, ImageSummary } from "../schemas/image.j
 import type { ContainerStats } from "../schemas/stats.js";
 import type { Network, Volume } from "../schemas/volume-network.js";
 import { type Connection, createDockerClient, type DockerClient } from "./connection.js";
-import { toContainerDetail, toContainerSummary } from "./container-mapper.js";
+import {
+  type ContainerPowers,
+  toContainerDetail,
+  toContainerPowers,
+  toContainerSummary,
+} from "./container-mapper.js";
 import {
   type CallContext,
   type CallTarget,
@@ -253,10 +258,17 @@ export class DockerHost {
   }
 
   async inspectContainer(ref: string, options: CallOptions = {}): Promise<ContainerDetail> {
-    const info = await this.call(options, { kind: "container", ref }, (abortSignal) =>
+    return toContainerDetail(await this.inspectRaw(ref, options));
+  }
+
+  async containerPowers(ref: string, options: CallOptions = {}): Promise<ContainerPowers> {
+    return toContainerPowers(await this.inspectRaw(ref, options));
+  }
+
+  private inspectRaw(ref: string, options: CallOptions): Promise<Dockerode.ContainerInspectInfo> {
+    return this.call(options, { kind: "container", ref }, (abortSignal) =>
       this.docker.getContainer(encodeURIComponent(ref)).inspect({ abortSignal }),
     );
-    return toContainerDetail(info);
   }
 
   async listImages(options: CallOptions = {}): Promise<ImageSummary[]> {
@@ -894,7 +906,10 @@ export class DockerHost {
         abortSignal,
       }),
     );
-    const socket = await this.openStream(options, target, async (signal) => {
+    // The client's leaving is the session's to handle once the command started: it kills the command (for which
+    // it needs the pid announced on this very stream) and only then cuts the stream. Host close still cuts it.
+    const { signal: _client, ...untilStarted } = options;
+    const socket = await this.openStream(untilStarted, target, async (signal) => {
       // Only a hijacked connection carries stdin; without the upgrade the daemon would read HTTP chunk framing.
       const upgraded = await exec.start({ hijack: true, stdin: true, abortSignal: signal });
       // The upgraded socket no longer belongs to the HTTP request that the signal aborts.

@@ -4,6 +4,9 @@ import { HOST_ID_PATTERN } from "../schemas/params.js";
 
 const MAX_CURSOR_CHARS = 8192;
 const MAX_HOSTS = 512;
+// JSON bytes for the host entries of an id: base64url makes 4 characters of 3 bytes, and the rest of the
+// tuple (two numbers, brackets) takes well under 64.
+const ENCODED_BUDGET = Math.floor((MAX_CURSOR_CHARS * 3) / 4) - 64;
 const NANOS_PER_MS = 1_000_000n;
 const RFC3339 = z.iso.datetime({ offset: true });
 // Offsets are plain JSON numbers, so they stay within what a double holds exactly (about 104 days). A host
@@ -78,6 +81,11 @@ export class EventCursor {
     return new EventCursor(this.startNano, new Map([...this.positions].filter(([host]) => kept.has(host))));
   }
 
+  /**
+   * The id as text, never longer than `decode` takes. When the hosts' positions do not all fit, the hosts
+   * furthest behind are left out and the start moves back to just after the oldest of them: a resume then
+   * sees some of their events twice, never misses one.
+   */
   encode(): string {
     let newest = this.startNano;
     for (const time of this.positions.values()) if (time > newest) newest = time;
@@ -85,7 +93,15 @@ export class EventCursor {
       const offset = newest - time;
       return Number(offset > MAX_OFFSET ? MAX_OFFSET : offset);
     };
-    const hosts = Object.fromEntries([...this.positions].map(([host, time]) => [host, behind(time)]));
-    return Buffer.from(JSON.stringify([String(newest), behind(this.startNano), hosts])).toString("base64url");
+    let start = this.startNano;
+    let room = ENCODED_BUDGET;
+    const hosts: Record<string, number> = {};
+    for (const [host, time] of [...this.positions].sort(([, a], [, b]) => (a > b ? -1 : a < b ? 1 : 0))) {
+      const entry = `${JSON.stringify(host)}:${behind(time)},`;
+      room -= entry.length;
+      if (room >= 0 && Object.keys(hosts).length < MAX_HOSTS) hosts[host] = behind(time);
+      else if (time + 1n < start) start = time + 1n;
+    }
+    return Buffer.from(JSON.stringify([String(newest), behind(start), hosts])).toString("base64url");
   }
 }

@@ -22,6 +22,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
+/** A digest that is equal for equal JSON values, whatever the order of their keys. */
+export function fingerprint(value: unknown): string {
+  return createHash("sha256").update(canonical(value)).digest("hex");
+}
+
 /**
  * `Idempotency-Key` bookkeeping: the first request with a key does the work and its successful answer is kept
  * for a day; later requests with the same key and the same input get that answer again, with other input a
@@ -54,7 +59,7 @@ export class IdempotencyKeys {
       }),
     );
     try {
-      return await this.claimed(scope, createHash("sha256").update(canonical(input)).digest("hex"), work);
+      return await this.claimed(scope, fingerprint(input), work);
     } finally {
       this.inFlight.delete(slot);
       finished();

@@ -2,8 +2,9 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { principalOf } from "../auth/authenticate.js";
+import type { Principal } from "../auth/principal.js";
 import type { AppEnv } from "../env.js";
-import type { KeptResponse } from "./idempotency-keys.js";
+import { fingerprint, type KeptResponse } from "./idempotency-keys.js";
 
 export const IdempotencyHeadersSchema = z.object({
   // Hono hands header names to the validator lowercased, and header names are case-insensitive anyway.
@@ -20,6 +21,16 @@ export const IdempotencyHeadersSchema = z.object({
     }),
 });
 
+/**
+ * Whose key it is: the caller and the authority it holds. A token of the same subject with other host grants
+ * or another policy must not be shown an answer it could not have got itself, so it gets a key space of its
+ * own; a token merely renewed (new jti, same grants) still replays, as a CI retry after a refresh expects.
+ */
+function keyOwner(principal: Principal): string {
+  const grants = fingerprint({ hosts: [...principal.hosts].sort(), policy: principal.policy });
+  return `${principal.issuer}:${principal.subject}:${grants.slice(0, 32)}`;
+}
+
 /** Answers with `work`'s result, done at most once per Idempotency-Key when the request carries one. */
 export async function respondOnce(
   c: Context<AppEnv>,
@@ -28,15 +39,10 @@ export async function respondOnce(
   work: () => Promise<KeptResponse>,
 ): Promise<Response> {
   const key = c.req.header("Idempotency-Key");
-  const principal = principalOf(c);
   const kept = key
     ? await c
         .get("services")
-        .idempotency.once(
-          { principal: `${principal.issuer}:${principal.subject}`, operation, key },
-          input,
-          work,
-        )
+        .idempotency.once({ principal: keyOwner(principalOf(c)), operation, key }, input, work)
     : { ...(await work()), replayed: false };
   if (kept.location) c.header("Location", kept.location);
   if (kept.replayed) c.header("Idempotent-Replayed", "true");

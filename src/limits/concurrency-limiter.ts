@@ -31,7 +31,16 @@ export class ConcurrencyLimiter {
         { headers: { "Retry-After": String(retryAfter) } },
       );
     }
-    this.held.set(key, count + 1);
+    return this.occupy(tokenId, kind);
+  }
+
+  /**
+   * Takes a slot whatever the limit: for what is going already, such as the runs a restarted portcall finds
+   * still running, which count against their token as they did before.
+   */
+  occupy(tokenId: string, kind: LimitKind): () => void {
+    const key = `${kind}\0${tokenId}`;
+    this.held.set(key, (this.held.get(key) ?? 0) + 1);
     let released = false;
     return () => {
       if (released) return;

@@ -5,7 +5,7 @@ import type { Principal } from "../auth/principal.js";
 import { type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
 import type { ContainerExit, DockerHost } from "../docker/docker-host.js";
 import { splitReference } from "../docker/engine-values.js";
-import { OutputCapture } from "../docker/output-capture.js";
+import { type CapturedOutput, OutputCapture } from "../docker/output-capture.js";
 import { ApiError } from "../errors/api-error.js";
 import type { HostRecord } from "../hosts/host-record.js";
 import type { HostRegistry } from "../hosts/host-registry.js";
@@ -52,7 +52,7 @@ export type RunStart = {
   host: HostRecord;
   input: RunCreate;
   auth: RegistryCredential | undefined;
-  /** The request's signal: it may end the pull and the create; once created, a run goes on without its client. */
+  /** The request's signal: it may end the pull; from the create on, a run goes on without its client. */
   signal: AbortSignal;
 };
 
@@ -102,9 +102,10 @@ export class RunService {
       const pullMs = await this.ensureImage(client, input, auth, signal);
       const imageDigest = await this.imageDigest(client, input.image, signal);
       const creating = performance.now();
-      const { id: containerId } = await client.createContainer(body, input.name, { signal });
+      // Not cut by the client: a create the daemon finishes after an abort would leave a container no run knows.
+      const { id: containerId } = await client.createContainer(body, input.name);
       const phases: RunPhases = { pullMs, createMs: elapsed(creating), startMs: null, runMs: null };
-      await this.repository.insert({
+      await this.record(client, containerId, {
         id,
         host: host.id,
         container_id: containerId,
@@ -136,6 +137,16 @@ export class RunService {
     return this.mustGet(id);
   }
 
+  /** Stores a new run; a container whose run could not be stored is removed again rather than left unknown. */
+  private async record(client: DockerHost, containerId: string, row: RunRow): Promise<void> {
+    try {
+      await this.repository.insert(row);
+    } catch (error) {
+      await client.removeContainer(containerId, { force: true, volumes: true }).catch(() => {});
+      throw error;
+    }
+  }
+
   /** Waits up to `ms` (or until `signal`) for the run's end; answers the run as it then is. */
   async settle(id: string, ms: number, signal?: AbortSignal): Promise<RunRow> {
     const watcher = this.watchers.get(id);
@@ -149,7 +160,8 @@ export class RunService {
     await this.repository.requestCancel(row.id);
     const client = await this.hosts.get(row.host);
     try {
-      await client.stopContainer(row.container_id, graceSeconds, { signal });
+      // Not cut by the client: the daemon goes on stopping a container whose caller left, and that end is a cancel.
+      await client.stopContainer(row.container_id, graceSeconds);
     } catch (error) {
       // Gone already: its watcher records the run as lost. Not stopped: a later end of its own is no cancel.
       if (!isCode(error, "container_not_found")) {
@@ -164,7 +176,10 @@ export class RunService {
   resume(): void {
     void this.repository.unfinished().then(
       (rows) => {
-        for (const row of rows) this.watch(row.id);
+        for (const row of rows) {
+          const slot = row.status === "running" ? this.limits.occupy(row.token_id, "runs") : undefined;
+          this.watch(row.id, undefined, slot);
+        }
       },
       (error: unknown) => this.logger.error("could not read the unfinished runs", { error: String(error) }),
     );
@@ -263,6 +278,11 @@ export class RunService {
       try {
         const client = await this.hosts.get(row.host);
         if (row.status === "running") {
+          if (!ended && (await this.neverStarted(row, client))) {
+            await this.end(row, lost("portcall stopped before it started the container"));
+            await this.removeContainer(await this.mustGet(id), client);
+            return;
+          }
           ended ??= (await client.armExitWait(row.container_id, "not-running", { signal: this.life.signal }))
             .ended;
           await ended;
@@ -286,28 +306,55 @@ export class RunService {
     }
   }
 
+  /**
+   * Whether a resumed run's container was never started: portcall stopped between storing the run and starting
+   * it. Waiting for "not running" would see such a container as ended with exit code 0.
+   */
+  private async neverStarted(row: RunRow, client: DockerHost): Promise<boolean> {
+    if (row.started_at !== null) return false;
+    const { state } = await client.inspectContainer(row.container_id, { signal: this.life.signal });
+    return state.status === "created" && state.startedAt === null;
+  }
+
   /** Reads how the container ended and what it printed, records it, and removes the container if asked. */
   private async finish(id: string, client: DockerHost): Promise<void> {
     const row = await this.mustGet(id);
     const { state } = await client.inspectContainer(row.container_id, { signal: this.life.signal });
-    const capture = new OutputCapture(row.output_limit);
-    const query = { follow: false, stdout: true, stderr: true, timestamps: false };
-    const logs = await client.containerLogs(row.container_id, query, { signal: this.life.signal });
-    for await (const { stream, data } of logs.chunks()) capture.push(stream, data);
+    const kept = await this.readOutput(row, client);
     await this.end(row, {
       status: row.cancel_requested ? "cancelled" : "exited",
       exitCode: state.exitCode,
       oomKilled: state.oomKilled,
-      error: state.error || null,
+      error: state.error || kept.error,
       startedAt: state.startedAt,
       finishedAt: state.finishedAt,
-      output: capture.result(),
+      output: kept.output,
       runMs:
         state.startedAt && state.finishedAt
           ? Date.parse(state.finishedAt) - Date.parse(state.startedAt)
           : null,
     });
     await this.removeContainer(await this.mustGet(id), client);
+  }
+
+  /**
+   * The container's output within the run's limit. A daemon that answers but cannot give logs (a log driver
+   * that keeps none) would fail every retry: the run then ends without output and says why, rather than never.
+   */
+  private async readOutput(
+    row: RunRow,
+    client: DockerHost,
+  ): Promise<{ output: CapturedOutput | null; error: string | null }> {
+    const capture = new OutputCapture(row.output_limit);
+    const query = { follow: false, stdout: true, stderr: true, timestamps: false };
+    try {
+      const logs = await client.containerLogs(row.container_id, query, { signal: this.life.signal });
+      for await (const { stream, data } of logs.chunks()) capture.push(stream, data);
+    } catch (error) {
+      if (!isCode(error, "host_error")) throw error;
+      return { output: null, error: `its output could not be read: ${(error as ApiError).message}` };
+    }
+    return { output: capture.result(), error: null };
   }
 
   private async end(row: RunRow, end: RunEnd): Promise<void> {

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readJson } from "../support/http.js";
 import { describeWithRig, ensureImage, removeLabelled, rig, rigDocker, testLabel } from "../support/rig.js";
@@ -55,7 +56,22 @@ describeWithRig("runs across a restart of portcall", () => {
     const finishes = await startRun(before, ["sh", "-c", "sleep 2; echo done; exit 7"], true);
     const outlives = await startRun(before, ["sh", "-c", "sleep 6; echo later; exit 5"], false);
     const vanishes = await startRun(before, ["sleep", "300"], false);
+    const interrupted = await startRun(before, ["sleep", "300"], true);
     await stop(before);
+
+    // As if portcall had died between storing a run and starting its container: the run points at a container
+    // that was created and never started. Its end must not be read as an exit with code 0.
+    const neverStarted = await rigDocker("rig1").createContainer({
+      Image: rig().images.busybox,
+      Cmd: ["true"],
+      Labels: { [label.key]: label.value },
+    });
+    await rigDocker("rig1").getContainer(interrupted.containerId).remove({ force: true });
+    const store = new Database(join(dataDir, "portcall.db"));
+    store
+      .prepare("UPDATE runs SET container_id = ?, started_at = NULL WHERE id = ?")
+      .run(neverStarted.id, interrupted.id);
+    store.close();
 
     // While portcall is down: the first run ends, the third's container is removed behind its back.
     await rigDocker("rig1").getContainer(vanishes.containerId).remove({ force: true });
@@ -84,6 +100,13 @@ describeWithRig("runs across a restart of portcall", () => {
       status: "lost",
       error: expect.stringContaining("removed"),
     });
+    expect(await waitFor(interrupted.id)).toMatchObject({
+      status: "lost",
+      exitCode: null,
+      error: "portcall stopped before it started the container",
+      removed: true,
+    });
+    await expect(neverStarted.inspect()).rejects.toThrow();
     await expect(rigDocker("rig1").getContainer(finishes.containerId).inspect()).rejects.toThrow();
     await stop(after);
   });

@@ -18,6 +18,25 @@ describe("the resume cursor of the merged event stream", () => {
     expect(cursor.encode().length).toBeLessThan(130);
   });
 
+  it("gives an id it can read back for any number of hosts, resuming the ones it left out early rather than late", () => {
+    const start = 1795839000000000000n;
+    const cursor = EventCursor.at(Number(start / 1_000_000n));
+    const hosts = Array.from(
+      { length: 600 },
+      (_, index) => `host-with-a-rather-long-name-${String(index).padStart(4, "0")}`,
+    );
+    for (const [index, host] of hosts.entries()) cursor.advance(host, start + BigInt(index + 1) * 1_000n);
+    const id = cursor.encode();
+    expect(id.length).toBeLessThanOrEqual(8192);
+    const resumed = EventCursor.decode(id);
+    // The newest hosts keep their exact place; none resumes after an event it has not delivered.
+    expect(resumed.sinceFor("host-with-a-rather-long-name-0599")).toBe(start + 600_001n);
+    hosts.forEach((host, index) => {
+      expect(resumed.sinceFor(host)).toBeLessThanOrEqual(start + BigInt(index + 1) * 1_000n + 1n);
+    });
+    expect(resumed.sinceFor("host-with-a-rather-long-name-0000")).toBeGreaterThanOrEqual(start);
+  });
+
   it("forgets hosts the stream no longer covers", () => {
     const start = Date.parse("2026-11-28T00:00:00Z");
     const cursor = EventCursor.at(start);

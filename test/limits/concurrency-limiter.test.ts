@@ -31,4 +31,12 @@ describe("a token's concurrency limits", () => {
     expect(() => limiter.acquire("token-a", "exec")).not.toThrow();
     expect(() => limiter.acquire("token-a", "streams")).toThrow(/1 open streams going/);
   });
+
+  it("counts runs found still going after a restart, even past the limit, so new ones wait for them", () => {
+    const limiter = new ConcurrencyLimiter({ runs: 1, exec: 1, streams: 1 });
+    const found = [limiter.occupy("token-a", "runs"), limiter.occupy("token-a", "runs")];
+    expect(() => limiter.acquire("token-a", "runs")).toThrow(/2 runs going/);
+    for (const release of found) release();
+    expect(() => limiter.acquire("token-a", "runs")).not.toThrow();
+  });
 });

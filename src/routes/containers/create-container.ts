@@ -20,7 +20,8 @@ export const createContainerRoute = operation("containers:write", {
     "anything that gives the container power over its host (host bind mounts, publishing beyond loopback, the " +
     "host network) unless the token's `policy` grant allows it, and always sets `no-new-privileges` and default " +
     "memory and pids limits. The image must already be on the host (POST /v1/runs pulls it when missing). " +
-    "With an `Idempotency-Key`, a retried request creates no second container.",
+    "With `start: true`, a container that cannot start is removed again and the error says why. With an " +
+    "`Idempotency-Key`, a retried request creates no second container.",
   request: {
     params: HostParamsSchema,
     headers: IdempotencyHeadersSchema,
@@ -51,13 +52,20 @@ export function registerCreateContainer(app: App): void {
       c.get("services").containerDefaults,
     );
     const host = await grantedClient(c, hostId);
-    const options = { signal: c.req.raw.signal };
     return respondOnce(c, "createContainer", { hostId, input }, async () => {
-      const { id } = await host.createContainer(body, name, options);
+      // No request signal from here on: a client that leaves mid-create must not leave a container that its
+      // retry (same Idempotency-Key, key forgotten because this failed) then creates a second time.
+      const { id } = await host.createContainer(body, name);
       c.set("audit", { operationId: "createContainer", host: hostId, target: id });
-      if (start) await host.startContainer(id, options);
+      if (start) {
+        // Create-and-start is one call: a container that cannot start (a port taken) is not left behind.
+        await host.startContainer(id).catch(async (error: unknown) => {
+          await host.removeContainer(id, { force: true, volumes: true }).catch(() => {});
+          throw error;
+        });
+      }
       const location = `/v1/hosts/${hostId}/containers/${id}`;
-      return { status: 201, body: await host.inspectContainer(id, options), location };
+      return { status: 201, body: await host.inspectContainer(id), location };
     }) as never;
   });
 }

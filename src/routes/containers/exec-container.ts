@@ -1,5 +1,7 @@
 import { StringDecoder } from "node:string_decoder";
+import { principalOf } from "../../auth/authenticate.js";
 import { grantedClient } from "../../auth/host-access.js";
+import { checkExecTarget } from "../../docker/create-policy.js";
 import type { ExecSession } from "../../docker/exec-session.js";
 import type { LogStream } from "../../docker/log-frames.js";
 import { OutputCapture } from "../../docker/output-capture.js";
@@ -29,6 +31,9 @@ export const execContainerRoute = operation("containers:exec", {
     "and then becomes the command, and a second exec as the same user kills it. In a container without " +
     "`/bin/sh` the command runs as given and cannot be killed: the call still ends at the deadline with " +
     "`timedOut: true`, but the command runs on until it ends or the container stops.\n\n" +
+    "The create policy applies to the container itself: exec into a container that is privileged, has added " +
+    "capabilities, host devices or the host's pid or IPC namespace, or binds a host path (or uses the host " +
+    "network) that the token's policy grants do not allow, is 403 `policy_denied`.\n\n" +
     "Each call holds one of the token's exec slots until it ends (429 `too_many_requests` past the limit).",
   request: {
     params: ContainerParamsSchema,
@@ -38,6 +43,7 @@ export const execContainerRoute = operation("containers:exec", {
     ...HOST_CALL_ERRORS,
     "container_not_found",
     "conflict",
+    "policy_denied",
     "too_many_requests",
     "unsupported_media_type",
     "payload_too_large",
@@ -70,14 +76,17 @@ export function registerExecContainer(app: App): void {
     const { host: hostId, id } = c.req.valid("param");
     const { timeoutSeconds, outputLimitBytes, ...command } = c.req.valid("json");
     const host = await grantedClient(c, hostId);
+    const target = await host.containerPowers(id, { signal: c.req.raw.signal });
+    checkExecTarget(target, principalOf(c).policy);
     const slot = acquireSlot(c, "exec");
     const format = streamFormat(c);
     // Started before any header goes out, so a missing or stopped container is a real 404 or 409.
     const upstream = new AbortController();
     let session: ExecSession;
     try {
+      // By the id just checked: a name could be given to another container in between.
       session = await host.exec(
-        id,
+        target.id,
         { ...command, timeoutMs: timeoutSeconds * 1000 },
         { signal: format ? upstream.signal : c.req.raw.signal },
       );

@@ -58,6 +58,22 @@ describeWithRig("a container's life through the API", () => {
     expect(raw.HostConfig.Privileged).toBe(false);
   });
 
+  it("leaves nothing behind when a container asked to start cannot, and says why", async () => {
+    const marker = `nostart-${label.value.slice(0, 8)}`;
+    const { res, body } = await create({
+      cmd: ["/no/such/program"],
+      start: true,
+      labels: { [label.key]: label.value, marker },
+    });
+    expect({ status: res.status, code: body.code }).toEqual({ status: 400, code: "invalid_request" });
+    expect(body.detail).toContain("/no/such/program");
+    const left = await rigDocker("rig1").listContainers({
+      all: true,
+      filters: { label: [`marker=${marker}`] },
+    });
+    expect(left).toHaveLength(0);
+  });
+
   it("stops, starts twice without error, pauses, kills and removes it", async () => {
     const { body } = await create({ cmd: ["sleep", "300"], stopTimeout: 1, start: true });
     const base = `/v1/hosts/rig1/containers/${body.id}`;

@@ -137,6 +137,26 @@ describeWithRig("exec in a running container", () => {
       .not.toContainEqual(expect.stringContaining("sleep 40"));
   });
 
+  it("leaves no command behind whenever its client goes away, even before the command is under way", async () => {
+    const delays = [0, 2, 5, 10, 20, 40, 80];
+    await Promise.all(
+      delays.map(async (delay) => {
+        const client = new AbortController();
+        const pending = app.request(`/v1/hosts/rig1/containers/${running}/exec`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ cmd: ["sleep", `${500 + delay}`], timeoutSeconds: 60 }),
+          signal: client.signal,
+        });
+        setTimeout(() => client.abort(), delay);
+        await pending.catch(() => {});
+      }),
+    );
+    await expect
+      .poll(() => processes(running), { timeout: 5_000 })
+      .not.toContainEqual(expect.stringMatching(/sleep 5\d\d/));
+  });
+
   it("keeps the beginning and the end of 10 MB of output within the limit, and says it cut", async () => {
     const body = await readJson(
       await exec({
@@ -203,6 +223,34 @@ describeWithRig("exec in a running container", () => {
   it("refuses stdin over 64 KiB and an empty command with 400", async () => {
     expect((await exec({ cmd: ["cat"], stdin: "x".repeat(64 * 1024 + 1) })).status).toBe(400);
     expect((await exec({ cmd: [] })).status).toBe(400);
+  });
+
+  it("refuses exec into a container with more power over its host than the token's policy grants, with 403", async () => {
+    const docker = rigDocker("rig1");
+    const powerful = async (hostConfig: Record<string, unknown>) => {
+      const created = await docker.createContainer({
+        Image: rig().images.busybox,
+        Cmd: ["sleep", "3600"],
+        Labels: { [label.key]: label.value },
+        HostConfig: hostConfig,
+      });
+      // Not started: the policy is weighed on the container's settings first, and this sandbox's runc may not
+      // hand out every capability a privileged container asks for.
+      return created.id;
+    };
+    const targets = {
+      privileged: await powerful({ Privileged: true }),
+      "/etc": await powerful({ Binds: ["/etc:/host-etc:ro"] }),
+      "/var/run": await powerful({ Binds: ["/var/run:/host-run"] }),
+      capabilities: await powerful({ CapAdd: ["SYS_ADMIN"] }),
+    };
+    for (const [why, id] of Object.entries(targets)) {
+      const res = await exec({ cmd: ["id"] }, { id });
+      expect(res.status, why).toBe(403);
+      const problem = await readJson(res);
+      expect(problem.code).toBe("policy_denied");
+      expect(problem.detail).toContain(why);
+    }
   });
 
   it("answers 409 conflict for a container that is not running", async () => {

@@ -207,6 +207,20 @@ describeWithRig("runs: docker run as one call", () => {
     expect(reused.body.code).toBe("idempotency_key_reuse");
   });
 
+  it("never replays a kept answer to a token of the same subject that may not use the run's host", async () => {
+    const key = randomUUID();
+    const spec = { cmd: ["echo", "secret"], labels: { [label.key]: label.value } };
+    expect((await run(spec, { "Idempotency-Key": key })).res.status).toBe(201);
+
+    const rig2Only = await app.token(["runs:create"], ["rig2"]);
+    const narrower = await run(spec, { "Idempotency-Key": key, Authorization: `Bearer ${rig2Only}` });
+    // A host the token may not use is one it cannot see.
+    expect(narrower.res.status).toBe(404);
+    expect(narrower.body.code).toBe("host_not_found");
+    expect(narrower.res.headers.get("idempotent-replayed")).toBeNull();
+    expect(JSON.stringify(narrower.body)).not.toContain("secret");
+  });
+
   it("creates one container per Idempotency-Key on container create too", async () => {
     const key = randomUUID();
     const spec = {
