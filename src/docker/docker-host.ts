@@ -726,35 +726,41 @@ export class DockerHost {
     return { id: created.id };
   }
 
-  /** Starting a running container is a success, as Docker's 304 means. */
-  startContainer(ref: string, options: CallOptions = {}): Promise<void> {
+  /**
+   * The container actions answer whether they changed anything: false when the container already was so,
+   * which Docker says with a 304 and which is a success all the same. Starting a running container is one.
+   */
+  startContainer(ref: string, options: CallOptions = {}): Promise<boolean> {
     return this.containerAction(ref, options, (container, abortSignal) => container.start({ abortSignal }));
   }
 
-  /** Stopping a stopped container is a success. The deadline allows for the grace period. */
-  stopContainer(ref: string, timeoutSeconds: number, options: CallOptions = {}): Promise<void> {
+  /**
+   * Stopping a stopped container is a success; the answer says whether it was still running (false: it had
+   * stopped by itself). The deadline allows for the grace period.
+   */
+  stopContainer(ref: string, timeoutSeconds: number, options: CallOptions = {}): Promise<boolean> {
     return this.containerAction(ref, this.withGrace(options, timeoutSeconds), (container, abortSignal) =>
       container.stop({ t: timeoutSeconds, abortSignal }),
     );
   }
 
-  restartContainer(ref: string, timeoutSeconds: number, options: CallOptions = {}): Promise<void> {
+  restartContainer(ref: string, timeoutSeconds: number, options: CallOptions = {}): Promise<boolean> {
     return this.containerAction(ref, this.withGrace(options, timeoutSeconds), (container, abortSignal) =>
       container.restart({ t: timeoutSeconds, abortSignal }),
     );
   }
 
-  killContainer(ref: string, signal: string, options: CallOptions = {}): Promise<void> {
+  killContainer(ref: string, signal: string, options: CallOptions = {}): Promise<boolean> {
     return this.containerAction(ref, options, (container, abortSignal) =>
       container.kill({ signal, abortSignal }),
     );
   }
 
-  pauseContainer(ref: string, options: CallOptions = {}): Promise<void> {
+  pauseContainer(ref: string, options: CallOptions = {}): Promise<boolean> {
     return this.containerAction(ref, options, (container, abortSignal) => container.pause({ abortSignal }));
   }
 
-  unpauseContainer(ref: string, options: CallOptions = {}): Promise<void> {
+  unpauseContainer(ref: string, options: CallOptions = {}): Promise<boolean> {
     return this.containerAction(ref, options, (container, abortSignal) => container.unpause({ abortSignal }));
   }
 
@@ -762,13 +768,13 @@ export class DockerHost {
     ref: string,
     flags: { force: boolean; volumes: boolean },
     options: CallOptions = {},
-  ): Promise<void> {
+  ): Promise<boolean> {
     return this.containerAction(ref, options, (container, abortSignal) =>
       container.remove({ force: flags.force, v: flags.volumes, abortSignal }),
     );
   }
 
-  renameContainer(ref: string, name: string, options: CallOptions = {}): Promise<void> {
+  renameContainer(ref: string, name: string, options: CallOptions = {}): Promise<boolean> {
     return this.containerAction(ref, options, (container, abortSignal) =>
       container.rename({ name, abortSignal }),
     );
@@ -983,18 +989,19 @@ export class DockerHost {
     ref: string,
     options: CallOptions,
     action: (container: Dockerode.Container, abortSignal: AbortSignal) => Promise<unknown>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       await this.call(options, { kind: "container", ref }, (abortSignal) =>
         action(this.docker.getContainer(encodeURIComponent(ref)), abortSignal),
       );
+      return true;
     } catch (error) {
       // 304: already in the wanted state; asking twice is not an error.
       if (
         error instanceof ApiError &&
         (error.cause as { statusCode?: number } | undefined)?.statusCode === 304
       )
-        return;
+        return false;
       throw error;
     }
   }

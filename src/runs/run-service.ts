@@ -161,7 +161,9 @@ export class RunService {
     const client = await this.hosts.get(row.host);
     try {
       // Not cut by the client: the daemon goes on stopping a container whose caller left, and that end is a cancel.
-      await client.stopContainer(row.container_id, graceSeconds);
+      const stopped = await client.stopContainer(row.container_id, graceSeconds);
+      // It had ended by itself before the stop came: that end is its own, not a cancel.
+      if (!stopped) await this.repository.requestCancel(row.id, false);
     } catch (error) {
       // Gone already: its watcher records the run as lost. Not stopped: a later end of its own is no cancel.
       if (!isCode(error, "container_not_found")) {

@@ -25,7 +25,12 @@ type Action<Q extends z.ZodObject> = {
   summary: string;
   description: string;
   query: Q;
-  run: (host: DockerHost, id: string, query: z.infer<Q>, options: { signal: AbortSignal }) => Promise<void>;
+  run: (
+    host: DockerHost,
+    id: string,
+    query: z.infer<Q>,
+    options: { signal: AbortSignal },
+  ) => Promise<unknown>;
 };
 
 // A container's state changes are one small resource: each is its own operation, described by one row.
