@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type TestApp, testApp } from "../../support/app.js";
 import { silentSocket } from "../../support/fault-sockets.js";
@@ -130,6 +131,28 @@ describeWithRig("runs: docker run as one call", () => {
     waited = await app.request(`/v1/runs/${body.id}`);
     result = await readJson(waited);
     expect(result.status).toBe("exited");
+  });
+
+  it("ends a run whose output the host cannot give back, saying why, instead of waiting forever", async () => {
+    const { res, body } = await run({ cmd: ["sh", "-c", "sleep 2; echo lost"], wait: false, remove: false });
+    expect(res.status).toBe(202);
+    // A directory where the container's log file was makes the daemon answer its logs with HTTP 500 (the running
+    // container keeps writing to the file it holds open, which nothing can read back any more).
+    const { LogPath: logPath } = await rigDocker("rig1").getContainer(body.containerId).inspect();
+    await rm(logPath);
+    await mkdir(logPath);
+    try {
+      const waited = await app.request(`${body.links.wait}?timeoutSeconds=20`);
+      expect(waited.status).toBe(200);
+      expect(await readJson(waited)).toMatchObject({
+        status: "exited",
+        exitCode: 0,
+        output: null,
+        error: expect.stringContaining("its output could not be read"),
+      });
+    } finally {
+      await rm(logPath, { recursive: true, force: true });
+    }
   });
 
   it("cancels a run: the container is stopped and the run says cancelled", async () => {
