@@ -274,7 +274,7 @@ export interface paths {
         put?: never;
         /**
          * Create (and optionally start) a container
-         * @description Takes portcall's own strict schema, never Docker's JSON: unknown keys are refused. The create policy denies anything that gives the container power over its host (host bind mounts, publishing beyond loopback, the host network) unless the token's `policy` grant allows it, and always sets `no-new-privileges` and default memory and pids limits. The image must already be on the host (POST /v1/runs pulls it when missing). With `start: true`, a container that cannot start is removed again and the error says why. With an `Idempotency-Key`, a retried request creates no second container.
+         * @description Takes portcall's own strict schema, never Docker's JSON: unknown keys are refused. The create policy denies anything that gives the container power over its host (host bind mounts, publishing beyond loopback, the host network; a named volume that is such a bind) unless the token's `policy` grant allows it, and always sets `no-new-privileges` and default memory and pids limits. The image must already be on the host (POST /v1/runs pulls it when missing). With `start: true`, a container that cannot start is removed again and the error says why. With an `Idempotency-Key`, a retried request creates no second container.
          *
          *     Requires the `containers:write` scope.
          */
@@ -526,7 +526,7 @@ export interface paths {
          *
          *     When `timeoutSeconds` pass, or the client goes away, the command is killed with SIGKILL together with everything it started (its process group and descendants), and the answer says `timedOut: true`. Docker has no call for this, so the command runs under the container's `/bin/sh`, which tells portcall its pid and then becomes the command, and a second exec as the same user kills it. In a container without `/bin/sh` the command runs as given and cannot be killed: the call still ends at the deadline with `timedOut: true`, but the command runs on until it ends or the container stops.
          *
-         *     The create policy applies to the container itself: exec into a container that is privileged, has added capabilities, host devices or the host's pid or IPC namespace, or binds a host path (or uses the host network) that the token's policy grants do not allow, is 403 `policy_denied`.
+         *     The create policy applies to the container itself: exec into a container that is privileged, has added capabilities, host devices, loosened security options or a namespace of the host or another container, or that binds a host path (directly or through a volume) or uses the host network beyond the token's policy grants, is 403 `policy_denied`.
          *
          *     Each call holds one of the token's exec slots until it ends (429 `too_many_requests` past the limit).
          *

@@ -85,32 +85,53 @@ function toHealth(status: string | undefined): ContainerDetail["state"]["health"
   return status === undefined ? null : "none";
 }
 
+/** A volume as its driver will mount it: a `local` volume's options can bind any host path. */
+export type VolumeSettings = { name: string; driver: string; options: Record<string, string> };
+
 /** What a container may do to its host: what the create policy weighs before anyone gets a shell in it. */
 export type ContainerPowers = {
   id: string;
   privileged: boolean;
   capAdd: string[];
   devices: string[];
-  networkMode: string;
-  pidMode: string;
-  ipcMode: string;
+  deviceCgroupRules: string[];
+  deviceRequests: number;
+  securityOpt: string[];
+  namespaces: { network: string; pid: string; ipc: string; uts: string; userns: string };
   binds: Array<{ source: string; readOnly: boolean }>;
+  volumes: VolumeSettings[];
 };
 
-export function toContainerPowers(info: Dockerode.ContainerInspectInfo): ContainerPowers {
+/** The names of the volumes a container mounts, named or anonymous. */
+export function mountedVolumes(info: Dockerode.ContainerInspectInfo): string[] {
+  return orEmpty(info.Mounts).flatMap((mount) => (mount.Type === "volume" && mount.Name ? [mount.Name] : []));
+}
+
+export function toContainerPowers(
+  info: Dockerode.ContainerInspectInfo,
+  volumes: VolumeSettings[],
+): ContainerPowers {
   const host = info.HostConfig;
   return {
     id: info.Id,
     privileged: host.Privileged === true,
     capAdd: orEmpty<string>(host.CapAdd),
     devices: orEmpty<{ PathOnHost: string }>(host.Devices).map((device) => device.PathOnHost),
-    networkMode: host.NetworkMode ?? "",
-    pidMode: host.PidMode ?? "",
-    ipcMode: host.IpcMode ?? "",
-    // Inspect lists `-v` binds and `--mount` binds alike here, each with where it comes from on the host.
+    deviceCgroupRules: orEmpty<string>(host.DeviceCgroupRules),
+    deviceRequests: orEmpty<unknown>(host.DeviceRequests).length,
+    securityOpt: orEmpty<string>(host.SecurityOpt),
+    namespaces: {
+      network: host.NetworkMode ?? "",
+      pid: host.PidMode ?? "",
+      ipc: host.IpcMode ?? "",
+      uts: host.UTSMode ?? "",
+      userns: host.UsernsMode ?? "",
+    },
+    // Inspect lists `-v` binds, `--mount` binds and those of `--volumes-from` alike here, with their host paths.
     binds: orEmpty(info.Mounts)
       .filter((mount) => mount.Type === "bind")
       .map((mount) => ({ source: mount.Source, readOnly: !mount.RW })),
+    volumes,
   };
 }
 

@@ -5,8 +5,8 @@ import { ApiError } from "../errors/api-error.js";
 import { isLoopback } from "../net/loopback.js";
 import type { ContainerSpec } from "../schemas/container-create.js";
 import { PolicyGrantsSchema } from "../schemas/policy.js";
-import type { ContainerPowers } from "./container-mapper.js";
-import type { DockerCreateBody } from "./docker-host.js";
+import type { ContainerPowers, VolumeSettings } from "./container-mapper.js";
+import type { CallOptions, DockerCreateBody, DockerHost } from "./docker-host.js";
 
 /** Host paths no grant can open: the Docker socket lives under /run, and the rest is the host's own state. */
 const NEVER_BIND = ["/run", "/var/run", "/proc", "/sys", "/dev"];
@@ -58,12 +58,13 @@ function checkHostPath(
 export function checkVolumeOptions(
   driverOpts: Record<string, string> | undefined,
   policy: Record<string, unknown>,
+  field = "driverOpts",
 ): void {
   if (!driverOpts || Object.keys(driverOpts).length === 0) return;
   const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
   const { type = "", o = "", device } = driverOpts;
   const unknown = Object.keys(driverOpts).filter((key) => !["type", "o", "device"].includes(key));
-  if (unknown.length > 0) deny(`driverOpts.${unknown[0]}`, "only type, o and device are understood", null);
+  if (unknown.length > 0) deny(`${field}.${unknown[0]}`, "only type, o and device are understood", null);
   const flags = o.split(",").map((flag) => flag.trim().split("=")[0] ?? "");
   // mount(2) honours these whatever `type` says: `type=tmpfs,o=bind,device=/` is a bind of the host's root.
   const binds = type === "none" || flags.some((flag) => ["bind", "rbind", "move", "remount"].includes(flag));
@@ -72,16 +73,49 @@ export function checkVolumeOptions(
       (flag) => flag === "" || ["size", "mode", "uid", "gid", "nr_inodes"].includes(flag),
     );
     if (type === "tmpfs" && (device === undefined || device === "tmpfs") && tmpfsFlags) return;
-    deny("driverOpts", `volume options of type "${type}" with these mount options are not allowed`, null);
+    deny(field, `volume options of type "${type}" with these mount options are not allowed`, null);
   }
-  if (!device) deny("driverOpts.device", "a bind volume needs the host path in device", null);
-  checkHostPath({ source: "driverOpts.device", readOnly: "driverOpts.o" }, device, false, grants);
+  if (!device) deny(`${field}.device`, "a bind volume needs the host path in device", null);
+  checkHostPath({ source: `${field}.device`, readOnly: `${field}.o` }, device, false, grants);
 }
+
+/**
+ * Volumes as their driver will mount them. Only `local` volumes pass, and only with options a token may use
+ * (a plain volume, a tmpfs, or a bind its grants allow): a volume someone made with `o=bind,device=/` must
+ * not hand the host's root to a container of this token's.
+ */
+export function checkVolumes(volumes: VolumeSettings[], policy: Record<string, unknown>): void {
+  for (const volume of volumes) {
+    if (volume.driver !== "local") {
+      deny(
+        `volume ${volume.name}`,
+        `a volume of driver "${volume.driver}" can mount what the host can`,
+        null,
+      );
+    }
+    checkVolumeOptions(volume.options, policy, `volume ${volume.name}`);
+  }
+}
+
+/** The check of the volumes a spec mounts by name, as they are on the host it is created on. */
+export async function checkSpecVolumes(
+  host: DockerHost,
+  spec: ContainerSpec,
+  policy: Record<string, unknown>,
+  options: CallOptions,
+): Promise<void> {
+  const names = (spec.mounts ?? []).flatMap((mount) => (mount.type === "volume" ? [mount.source] : []));
+  if (names.length > 0) checkVolumes(await host.volumeSettings(names, options), policy);
+}
+
+/** Whether a namespace setting joins the host's, or another container's (which may itself be on the host's). */
+const sharesNamespace = (mode: string) => mode === "host" || mode.startsWith("container:");
 
 /**
  * A shell in a container holds whatever power the container has over its host: exec is allowed only into a
  * container this token could have created itself. Checked on the container's own settings, so a container
  * made by someone else (a privileged CI runner, a bind of the Docker socket) is no way around the policy.
+ * Anything the create policy never produces is refused, not only what is known to be dangerous.
  */
 export function checkExecTarget(target: ContainerPowers, policy: Record<string, unknown>): void {
   const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
@@ -89,11 +123,20 @@ export function checkExecTarget(target: ContainerPowers, policy: Record<string, 
   if (target.privileged) refuse("the container is privileged");
   if (target.capAdd.length > 0) refuse(`the container has added capabilities (${target.capAdd.join(", ")})`);
   if (target.devices.length > 0) refuse(`the container has host devices (${target.devices.join(", ")})`);
-  if (target.pidMode === "host") refuse("the container shares the host's process namespace");
-  if (target.ipcMode === "host") refuse("the container shares the host's IPC namespace");
-  if (target.networkMode === "host" && !grants.hostNetwork) {
+  if (target.deviceCgroupRules.length > 0 || target.deviceRequests > 0) {
+    refuse("the container may use host devices");
+  }
+  const { network, ...others } = target.namespaces;
+  for (const [kind, mode] of Object.entries(others)) {
+    if (sharesNamespace(mode)) refuse(`the container shares the ${kind} namespace of ${mode}`);
+  }
+  if (network.startsWith("container:")) refuse(`the container shares the network of ${network}`);
+  if (network === "host" && !grants.hostNetwork) {
     deny("container", "the container is on the host's network", "hostNetwork: true");
   }
+  // Last: Docker adds `label=disable` by itself to containers that share the host's namespaces.
+  const loosened = target.securityOpt.filter((option) => !option.startsWith("no-new-privileges"));
+  if (loosened.length > 0) refuse(`the container runs with security options ${loosened.join(", ")}`);
   for (const bind of target.binds) {
     checkHostPath(
       { source: "container.mounts", readOnly: "container.mounts" },
@@ -102,6 +145,7 @@ export function checkExecTarget(target: ContainerPowers, policy: Record<string, 
       grants,
     );
   }
+  checkVolumes(target.volumes, policy);
 }
 
 function toDockerMount(mount: NonNullable<ContainerSpec["mounts"]>[number]): Dockerode.MountSettings {

@@ -8,9 +8,11 @@ import type { Network, Volume } from "../schemas/volume-network.js";
 import { type Connection, createDockerClient, type DockerClient } from "./connection.js";
 import {
   type ContainerPowers,
+  mountedVolumes,
   toContainerDetail,
   toContainerPowers,
   toContainerSummary,
+  type VolumeSettings,
 } from "./container-mapper.js";
 import {
   type CallContext,
@@ -262,7 +264,26 @@ export class DockerHost {
   }
 
   async containerPowers(ref: string, options: CallOptions = {}): Promise<ContainerPowers> {
-    return toContainerPowers(await this.inspectRaw(ref, options));
+    const info = await this.inspectRaw(ref, options);
+    return toContainerPowers(info, await this.volumeSettings(mountedVolumes(info), options));
+  }
+
+  /** Driver and options of each of these volumes that exists; a missing one is made plain when it is used. */
+  async volumeSettings(names: string[], options: CallOptions = {}): Promise<VolumeSettings[]> {
+    const found = await Promise.all(
+      names.map((name) =>
+        this.call(options, { kind: "volume", ref: name }, (abortSignal) =>
+          this.get<EngineVolume>(`/volumes/${encodeURIComponent(name)}`, abortSignal),
+        ).then(
+          (volume): VolumeSettings[] => [{ name, driver: volume.Driver, options: volume.Options ?? {} }],
+          (error: unknown): VolumeSettings[] => {
+            if (error instanceof ApiError && error.code === "volume_not_found") return [];
+            throw error;
+          },
+        ),
+      ),
+    );
+    return found.flat();
   }
 
   private inspectRaw(ref: string, options: CallOptions): Promise<Dockerode.ContainerInspectInfo> {

@@ -7,6 +7,7 @@ type EngineVolume = {
   CreatedAt?: string;
   Labels?: Record<string, string> | null;
   Scope: string;
+  Options?: Record<string, string> | null;
 };
 type EngineNetwork = {
   Id: string;

@@ -1,6 +1,6 @@
 import { principalOf } from "../../auth/authenticate.js";
 import { grantedClient } from "../../auth/host-access.js";
-import { toDockerCreateBody } from "../../docker/create-policy.js";
+import { checkSpecVolumes, toDockerCreateBody } from "../../docker/create-policy.js";
 import type { App } from "../../env.js";
 import { IdempotencyHeadersSchema, respondOnce } from "../../idempotency/respond-once.js";
 import { operation } from "../../openapi/operation.js";
@@ -18,7 +18,7 @@ export const createContainerRoute = operation("containers:write", {
   description:
     "Takes portcall's own strict schema, never Docker's JSON: unknown keys are refused. The create policy denies " +
     "anything that gives the container power over its host (host bind mounts, publishing beyond loopback, the " +
-    "host network) unless the token's `policy` grant allows it, and always sets `no-new-privileges` and default " +
+    "host network; a named volume that is such a bind) unless the token's `policy` grant allows it, and always sets `no-new-privileges` and default " +
     "memory and pids limits. The image must already be on the host (POST /v1/runs pulls it when missing). " +
     "With `start: true`, a container that cannot start is removed again and the error says why. With an " +
     "`Idempotency-Key`, a retried request creates no second container.",
@@ -52,20 +52,25 @@ export function registerCreateContainer(app: App): void {
       c.get("services").containerDefaults,
     );
     const host = await grantedClient(c, hostId);
+    await checkSpecVolumes(host, spec, principalOf(c).policy, { signal: c.req.raw.signal });
     return respondOnce(c, "createContainer", { hostId, input }, async () => {
       // No request signal from here on: a client that leaves mid-create must not leave a container that its
       // retry (same Idempotency-Key, key forgotten because this failed) then creates a second time.
       const { id } = await host.createContainer(body, name);
       c.set("audit", { operationId: "createContainer", host: hostId, target: id });
-      if (start) {
-        // Create-and-start is one call: a container that cannot start (a port taken) is not left behind.
-        await host.startContainer(id).catch(async (error: unknown) => {
-          await host.removeContainer(id, { force: true, volumes: true }).catch(() => {});
-          throw error;
-        });
+      try {
+        if (start) await host.startContainer(id);
+        return {
+          status: 201,
+          body: await host.inspectContainer(id),
+          location: `/v1/hosts/${hostId}/containers/${id}`,
+        };
+      } catch (error) {
+        // One call: a container that cannot start (a port taken), or whose state cannot be read back, is not
+        // left behind for the retry of a failed request to make twice.
+        await host.removeContainer(id, { force: true, volumes: true }).catch(() => {});
+        throw error;
       }
-      const location = `/v1/hosts/${hostId}/containers/${id}`;
-      return { status: 201, body: await host.inspectContainer(id), location };
     }) as never;
   });
 }

@@ -32,8 +32,9 @@ export const execContainerRoute = operation("containers:exec", {
     "`/bin/sh` the command runs as given and cannot be killed: the call still ends at the deadline with " +
     "`timedOut: true`, but the command runs on until it ends or the container stops.\n\n" +
     "The create policy applies to the container itself: exec into a container that is privileged, has added " +
-    "capabilities, host devices or the host's pid or IPC namespace, or binds a host path (or uses the host " +
-    "network) that the token's policy grants do not allow, is 403 `policy_denied`.\n\n" +
+    "capabilities, host devices, loosened security options or a namespace of the host or another container, " +
+    "or that binds a host path (directly or through a volume) or uses the host network beyond the token's " +
+    "policy grants, is 403 `policy_denied`.\n\n" +
     "Each call holds one of the token's exec slots until it ends (429 `too_many_requests` past the limit).",
   request: {
     params: ContainerParamsSchema,

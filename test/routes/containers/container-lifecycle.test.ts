@@ -74,6 +74,28 @@ describeWithRig("a container's life through the API", () => {
     expect(left).toHaveLength(0);
   });
 
+  it("refuses to mount a volume that is a bind of a host path the token may not use", async () => {
+    const disguised = `root-${label.value.slice(0, 8)}`;
+    await rigDocker("rig1").createVolume({
+      Name: disguised,
+      Driver: "local",
+      DriverOpts: { type: "none", o: "bind", device: "/" },
+    });
+    try {
+      const { res, body } = await create({
+        cmd: ["true"],
+        mounts: [{ type: "volume", source: disguised, target: "/x" }],
+      });
+      expect(res.status).toBe(403);
+      expect(body).toMatchObject({
+        code: "policy_denied",
+        detail: expect.stringContaining(`volume ${disguised}.device: binding /`),
+      });
+    } finally {
+      await rigDocker("rig1").getVolume(disguised).remove();
+    }
+  });
+
   it("stops, starts twice without error, pauses, kills and removes it", async () => {
     const { body } = await create({ cmd: ["sleep", "300"], stopTimeout: 1, start: true });
     const base = `/v1/hosts/rig1/containers/${body.id}`;

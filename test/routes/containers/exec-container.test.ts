@@ -63,7 +63,11 @@ describeWithRig("exec in a running container", () => {
     app = await testApp({ hosts: [rigHost("rig1")] });
     running = await container(["sleep", "3600"]);
   });
-  afterAll(() => removeLabelled(rigDocker("rig1"), label.filter));
+  afterAll(async () => {
+    await removeLabelled(rigDocker("rig1"), label.filter);
+    const { Volumes: volumes } = await rigDocker("rig1").listVolumes({ filters: { label: [label.filter] } });
+    await Promise.all((volumes ?? []).map((volume) => rigDocker("rig1").getVolume(volume.Name).remove()));
+  });
 
   it("answers with the command's exit code, stdout and stderr in one call", async () => {
     const res = await exec({ cmd: ["sh", "-c", "echo out; echo err >&2; exit 4"] });
@@ -238,11 +242,26 @@ describeWithRig("exec in a running container", () => {
       // hand out every capability a privileged container asks for.
       return created.id;
     };
+    // A volume that is a bind of the host's /etc in disguise.
+    const disguised = `etc-${label.value.slice(0, 8)}`;
+    await docker.createVolume({
+      Name: disguised,
+      Driver: "local",
+      DriverOpts: { type: "none", o: "bind", device: "/etc" },
+      Labels: { [label.key]: label.value },
+    });
     const targets = {
       privileged: await powerful({ Privileged: true }),
       "/etc": await powerful({ Binds: ["/etc:/host-etc:ro"] }),
       "/var/run": await powerful({ Binds: ["/var/run:/host-run"] }),
       capabilities: await powerful({ CapAdd: ["SYS_ADMIN"] }),
+      "host devices": await powerful({ DeviceCgroupRules: ["b *:* rwm"] }),
+      "security options": await powerful({ SecurityOpt: ["seccomp=unconfined"] }),
+      "pid namespace of host": await powerful({ PidMode: "host" }),
+      "network of container:": await powerful({ NetworkMode: `container:${running}` }),
+      "bind mount of host path /etc": await powerful({
+        Mounts: [{ Type: "volume", Source: disguised, Target: "/x" }],
+      }),
     };
     for (const [why, id] of Object.entries(targets)) {
       const res = await exec({ cmd: ["id"] }, { id });
@@ -251,6 +270,33 @@ describeWithRig("exec in a running container", () => {
       expect(problem.code).toBe("policy_denied");
       expect(problem.detail).toContain(why);
     }
+  });
+
+  it("runs a command in a container with a bind mount the token's policy grants", async () => {
+    const docker = rigDocker("rig1");
+    const created = await docker.createContainer({
+      Image: rig().images.busybox,
+      Cmd: ["sleep", "3600"],
+      Labels: { [label.key]: label.value },
+      HostConfig: { Binds: ["/tmp:/host-tmp:ro"] },
+    });
+    await created.start();
+    const { token } = await app.services.tokens.mint("cli", {
+      name: "binds",
+      scopes: ["containers:exec"],
+      hosts: ["rig1"],
+      policy: { binds: [{ path: "/tmp" }] },
+      ttlSeconds: 600,
+    });
+    const granted = await app.request(`/v1/hosts/rig1/containers/${created.id}/exec`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ cmd: ["echo", "granted"] }),
+    });
+    expect(granted.status).toBe(200);
+    expect((await readJson(granted)).stdout).toBe("granted\n");
+    // The admin token holds no binds grant: the same container is out of its reach.
+    expect((await exec({ cmd: ["true"] }, { id: created.id })).status).toBe(403);
   });
 
   it("answers 409 conflict for a container that is not running", async () => {
