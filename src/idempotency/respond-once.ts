@@ -22,13 +22,13 @@ export const IdempotencyHeadersSchema = z.object({
 });
 
 /**
- * Whose key it is: the caller and the authority it holds. A token of the same subject with other host grants
- * or another policy must not be shown an answer it could not have got itself, so it gets a key space of its
- * own; a token merely renewed (new jti, same grants) still replays, as a CI retry after a refresh expects.
+ * Whose key it is: the caller, and the policy it holds. A token of the same subject with another policy gets a
+ * key space of its own (its answer could not have been given under that policy), while a merely renewed token
+ * (new jti, same grants) still replays, as a CI retry after a refresh expects. Host grants are checked on the
+ * replayed answer itself (`mayReplay`): they can change meaning as host labels change.
  */
 function keyOwner(principal: Principal): string {
-  const grants = fingerprint({ hosts: [...principal.hosts].sort(), policy: principal.policy });
-  return `${principal.issuer}:${principal.subject}:${grants.slice(0, 32)}`;
+  return `${principal.issuer}:${principal.subject}:${fingerprint(principal.policy).slice(0, 32)}`;
 }
 
 /** Answers with `work`'s result, done at most once per Idempotency-Key when the request carries one. */
@@ -37,6 +37,8 @@ export async function respondOnce(
   operation: string,
   input: unknown,
   work: () => Promise<KeptResponse>,
+  /** Throws when the caller may no longer see a kept answer (its host is not one of the token's any more). */
+  mayReplay: (body: unknown) => void = () => {},
 ): Promise<Response> {
   const key = c.req.header("Idempotency-Key");
   const kept = key
@@ -44,6 +46,7 @@ export async function respondOnce(
         .get("services")
         .idempotency.once({ principal: keyOwner(principalOf(c)), operation, key }, input, work)
     : { ...(await work()), replayed: false };
+  if (kept.replayed) mayReplay(kept.body);
   if (kept.location) c.header("Location", kept.location);
   if (kept.replayed) c.header("Idempotent-Replayed", "true");
   return c.json(kept.body, kept.status as ContentfulStatusCode);

@@ -100,12 +100,19 @@ export class RunRepository {
     await this.db.updateTable("runs").set({ removed: 1 }).where("id", "=", id).execute();
   }
 
-  async requestCancel(id: string, requested = true): Promise<void> {
-    await this.db
+  /** Marks the run as being cancelled; false when an earlier cancel already did (that one owns the mark). */
+  async requestCancel(id: string): Promise<boolean> {
+    const result = await this.db
       .updateTable("runs")
-      .set({ cancel_requested: requested ? 1 : 0 })
+      .set({ cancel_requested: 1 })
       .where("id", "=", id)
-      .execute();
+      .where("cancel_requested", "=", 0)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async withdrawCancel(id: string): Promise<void> {
+    await this.db.updateTable("runs").set({ cancel_requested: 0 }).where("id", "=", id).execute();
   }
 
   /** Runs whose end was not seen yet, and ended ones whose container is still to be removed. */

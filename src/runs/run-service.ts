@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import type { Principal } from "../auth/principal.js";
-import { type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
+import { checkSpecVolumes, type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
 import type { ContainerExit, DockerHost } from "../docker/docker-host.js";
 import { splitReference } from "../docker/engine-values.js";
 import { type CapturedOutput, OutputCapture } from "../docker/output-capture.js";
@@ -18,6 +18,9 @@ import { type RunEnd, type RunFilter, type RunPhases, RunRepository, type RunRow
 
 /** Every container a run makes carries its run id, so it can be told apart from anything else on the host. */
 export const RUN_LABEL = "portcall.run";
+
+/** Tries at reading a finished run's output from a daemon that answers with errors. */
+const OUTPUT_READ_ATTEMPTS = 3;
 
 const elapsed = (since: number) => Math.round(performance.now() - since);
 
@@ -99,6 +102,7 @@ export class RunService {
     const release = this.limits.acquire(principal.tokenId, "runs");
     try {
       const client = await this.hosts.get(host.id);
+      await checkSpecVolumes(client, spec, principal.policy, { signal });
       const pullMs = await this.ensureImage(client, input, auth, signal);
       const imageDigest = await this.imageDigest(client, input.image, signal);
       const creating = performance.now();
@@ -157,17 +161,19 @@ export class RunService {
   /** Stops the run's container (SIGTERM, then SIGKILL after `graceSeconds`) and answers once its end is recorded. */
   async cancel(row: RunRow, graceSeconds: number, signal: AbortSignal): Promise<RunRow> {
     if (row.status !== "running") return row;
-    await this.repository.requestCancel(row.id);
+    // Only the cancel that set the mark takes it back: a retried cancel must not undo the one that stopped it.
+    const first = await this.repository.requestCancel(row.id);
+    const withdraw = () => (first ? this.repository.withdrawCancel(row.id) : Promise.resolve());
     const client = await this.hosts.get(row.host);
     try {
       // Not cut by the client: the daemon goes on stopping a container whose caller left, and that end is a cancel.
       const stopped = await client.stopContainer(row.container_id, graceSeconds);
       // It had ended by itself before the stop came: that end is its own, not a cancel.
-      if (!stopped) await this.repository.requestCancel(row.id, false);
+      if (!stopped) await withdraw();
     } catch (error) {
       // Gone already: its watcher records the run as lost. Not stopped: a later end of its own is no cancel.
       if (!isCode(error, "container_not_found")) {
-        await this.repository.requestCancel(row.id, false);
+        await withdraw();
         throw error;
       }
     }
@@ -252,7 +258,10 @@ export class RunService {
   }
 
   private watch(id: string, ended?: Promise<ContainerExit>, release: () => void = () => {}): void {
-    if (this.watchers.has(id)) return;
+    if (this.watchers.has(id)) {
+      release();
+      return;
+    }
     const watcher = this.follow(id, ended)
       .catch((error: unknown) =>
         this.logger.error("a run's watcher failed", { run: id, error: String(error) }),
@@ -282,7 +291,8 @@ export class RunService {
         if (row.status === "running") {
           if (!ended && (await this.neverStarted(row, client))) {
             await this.end(row, lost("portcall stopped before it started the container"));
-            await this.removeContainer(await this.mustGet(id), client);
+            // Whatever `remove` asked: a container that never ran holds nothing anyone could want back.
+            await this.removeContainer({ ...(await this.mustGet(id)), remove: 1 }, client);
             return;
           }
           ended ??= (await client.armExitWait(row.container_id, "not-running", { signal: this.life.signal }))
@@ -347,16 +357,23 @@ export class RunService {
     row: RunRow,
     client: DockerHost,
   ): Promise<{ output: CapturedOutput | null; error: string | null }> {
-    const capture = new OutputCapture(row.output_limit);
     const query = { follow: false, stdout: true, stderr: true, timestamps: false };
-    try {
-      const logs = await client.containerLogs(row.container_id, query, { signal: this.life.signal });
-      for await (const { stream, data } of logs.chunks()) capture.push(stream, data);
-    } catch (error) {
-      if (!isCode(error, "host_error")) throw error;
-      return { output: null, error: `its output could not be read: ${(error as ApiError).message}` };
+    for (let attempt = 1; ; attempt += 1) {
+      const capture = new OutputCapture(row.output_limit);
+      try {
+        const logs = await client.containerLogs(row.container_id, query, { signal: this.life.signal });
+        for await (const { stream, data } of logs.chunks()) capture.push(stream, data);
+        return { output: capture.result(), error: null };
+      } catch (error) {
+        // Unreachable hosts are waited for by the caller; a daemon that answers with an error may have had a
+        // passing fault, so it gets a few tries before the output is given up.
+        if (!isCode(error, "host_error")) throw error;
+        if (attempt >= OUTPUT_READ_ATTEMPTS) {
+          return { output: null, error: `its output could not be read: ${(error as ApiError).message}` };
+        }
+        await sleep(500 * attempt, undefined, { signal: this.life.signal });
+      }
     }
-    return { output: capture.result(), error: null };
   }
 
   private async end(row: RunRow, end: RunEnd): Promise<void> {

@@ -6,7 +6,7 @@ import { operation } from "../../openapi/operation.js";
 import { createdResponse, HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { placeRun } from "../../runs/placement.js";
 import { toRun } from "../../runs/run-repository.js";
-import { RunCreateSchema, RunSchema } from "../../schemas/run.js";
+import { type Run, RunCreateSchema, RunSchema } from "../../schemas/run.js";
 
 export const createRunRoute = operation("runs:create", {
   method: "post",
@@ -52,17 +52,23 @@ export function registerCreateRun(app: App): void {
     const principal = principalOf(c);
     const { runs, hosts, registries } = c.get("services");
     const signal = c.req.raw.signal;
-    return respondOnce(c, "createRun", input, async () => {
-      const host = input.host
-        ? grantedHost(c, input.host)
-        : await placeRun(hosts, principal, input.hostSelector?.labels ?? {}, signal);
-      const auth = await registries.forImage(input.image, input.registryAuth);
-      const started = await runs.start({ principal, host, input, auth, signal });
-      c.set("audit", { operationId: "createRun", host: host.id, target: started.id });
-      const waitMs = input.wait ? Math.min(input.timeoutSeconds, runs.maxWaitSeconds) * 1000 : 0;
-      const row = waitMs > 0 ? await runs.settle(started.id, waitMs, signal) : started;
-      const status = row.status === "running" ? 202 : 201;
-      return { status, body: toRun(row), location: `/v1/runs/${row.id}` };
-    }) as never;
+    return respondOnce(
+      c,
+      "createRun",
+      input,
+      async () => {
+        const host = input.host
+          ? grantedHost(c, input.host)
+          : await placeRun(hosts, principal, input.hostSelector?.labels ?? {}, signal);
+        const auth = await registries.forImage(input.image, input.registryAuth);
+        const started = await runs.start({ principal, host, input, auth, signal });
+        c.set("audit", { operationId: "createRun", host: host.id, target: started.id });
+        const waitMs = input.wait ? Math.min(input.timeoutSeconds, runs.maxWaitSeconds) * 1000 : 0;
+        const row = waitMs > 0 ? await runs.settle(started.id, waitMs, signal) : started;
+        const status = row.status === "running" ? 202 : 201;
+        return { status, body: toRun(row), location: `/v1/runs/${row.id}` };
+      },
+      (kept) => grantedHost(c, (kept as Run).host),
+    ) as never;
   });
 }

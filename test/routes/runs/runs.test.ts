@@ -242,6 +242,18 @@ describeWithRig("runs: docker run as one call", () => {
     expect(narrower.body.code).toBe("host_not_found");
     expect(narrower.res.headers.get("idempotent-replayed")).toBeNull();
     expect(JSON.stringify(narrower.body)).not.toContain("secret");
+
+    // Another policy is another caller: its request is done anew under its own policy, not answered from the key.
+    const { token: otherPolicy } = await app.services.tokens.mint("cli", {
+      name: "other-policy",
+      scopes: ["runs:create"],
+      hosts: ["*"],
+      policy: { publicPorts: true },
+      ttlSeconds: 600,
+    });
+    const fresh = await run(spec, { "Idempotency-Key": key, Authorization: `Bearer ${otherPolicy}` });
+    expect(fresh.res.status).toBe(201);
+    expect(fresh.res.headers.get("idempotent-replayed")).toBeNull();
   });
 
   it("creates one container per Idempotency-Key on container create too", async () => {
