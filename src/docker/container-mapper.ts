@@ -97,10 +97,16 @@ export type ContainerPowers = {
   deviceCgroupRules: string[];
   deviceRequests: number;
   securityOpt: string[];
+  /** Docker's masked and read-only kernel paths a container lacks (`systempaths=unconfined` empties them). */
+  unguardedPaths: string[];
   namespaces: { network: string; pid: string; ipc: string; uts: string; userns: string };
   binds: Array<{ source: string; readOnly: boolean }>;
   volumes: VolumeSettings[];
 };
+
+/** Which of `guarded` a list lacks; no list at all is Docker's own default, which has them all. */
+const missingFrom = (list: string[] | null | undefined, guarded: string[]) =>
+  list ? guarded.filter((path) => !list.includes(path)) : [];
 
 /** The names of the volumes a container mounts, named or anonymous. */
 export function mountedVolumes(info: Dockerode.ContainerInspectInfo): string[] {
@@ -120,6 +126,10 @@ export function toContainerPowers(
     deviceCgroupRules: orEmpty<string>(host.DeviceCgroupRules),
     deviceRequests: orEmpty<unknown>(host.DeviceRequests).length,
     securityOpt: orEmpty<string>(host.SecurityOpt),
+    unguardedPaths: [
+      ...missingFrom(host.MaskedPaths, ["/proc/kcore", "/proc/keys", "/sys/firmware"]),
+      ...missingFrom(host.ReadonlyPaths, ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"]),
+    ],
     namespaces: {
       network: host.NetworkMode ?? "",
       pid: host.PidMode ?? "",

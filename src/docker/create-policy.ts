@@ -6,7 +6,7 @@ import { isLoopback } from "../net/loopback.js";
 import type { ContainerSpec } from "../schemas/container-create.js";
 import { PolicyGrantsSchema } from "../schemas/policy.js";
 import type { ContainerPowers, VolumeSettings } from "./container-mapper.js";
-import type { CallOptions, DockerCreateBody, DockerHost } from "./docker-host.js";
+import type { DockerCreateBody, DockerHost } from "./docker-host.js";
 
 /** Host paths no grant can open: the Docker socket lives under /run, and the rest is the host's own state. */
 const NEVER_BIND = ["/run", "/var/run", "/proc", "/sys", "/dev"];
@@ -97,15 +97,17 @@ export function checkVolumes(volumes: VolumeSettings[], policy: Record<string, u
   }
 }
 
-/** The check of the volumes a spec mounts by name, as they are on the host it is created on. */
-export async function checkSpecVolumes(
+/**
+ * The check of a created container's volumes as Docker resolved them. After the create, not before: a volume
+ * missing at an earlier check could be made (as a bind) by someone else in between, while a volume a container
+ * holds cannot change or go. The caller removes a container refused here.
+ */
+export async function checkCreatedVolumes(
   host: DockerHost,
-  spec: ContainerSpec,
+  containerId: string,
   policy: Record<string, unknown>,
-  options: CallOptions,
 ): Promise<void> {
-  const names = (spec.mounts ?? []).flatMap((mount) => (mount.type === "volume" ? [mount.source] : []));
-  if (names.length > 0) checkVolumes(await host.volumeSettings(names, options), policy);
+  checkVolumes((await host.containerPowers(containerId)).volumes, policy);
 }
 
 /** Whether a namespace setting joins the host's, or another container's (which may itself be on the host's). */
@@ -115,7 +117,8 @@ const sharesNamespace = (mode: string) => mode === "host" || mode.startsWith("co
  * A shell in a container holds whatever power the container has over its host: exec is allowed only into a
  * container this token could have created itself. Checked on the container's own settings, so a container
  * made by someone else (a privileged CI runner, a bind of the Docker socket) is no way around the policy.
- * Anything the create policy never produces is refused, not only what is known to be dangerous.
+ * What Docker lets a container do to its host is refused unless a grant allows it; what it can only do to
+ * itself (no memory or pids limit, another runtime or cgroup parent) is not weighed here.
  */
 export function checkExecTarget(target: ContainerPowers, policy: Record<string, unknown>): void {
   const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
@@ -133,6 +136,9 @@ export function checkExecTarget(target: ContainerPowers, policy: Record<string, 
   if (network.startsWith("container:")) refuse(`the container shares the network of ${network}`);
   if (network === "host" && !grants.hostNetwork) {
     deny("container", "the container is on the host's network", "hostNetwork: true");
+  }
+  if (target.unguardedPaths.length > 0) {
+    refuse(`the container can reach kernel settings Docker guards (${target.unguardedPaths.join(", ")})`);
   }
   // Last: Docker adds `label=disable` by itself to containers that share the host's namespaces.
   const loosened = target.securityOpt.filter((option) => !option.startsWith("no-new-privileges"));

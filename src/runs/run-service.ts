@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import type { Principal } from "../auth/principal.js";
-import { checkSpecVolumes, type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
+import { checkCreatedVolumes, type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
 import type { ContainerExit, DockerHost } from "../docker/docker-host.js";
 import { splitReference } from "../docker/engine-values.js";
 import { type CapturedOutput, OutputCapture } from "../docker/output-capture.js";
@@ -102,14 +102,13 @@ export class RunService {
     const release = this.limits.acquire(principal.tokenId, "runs");
     try {
       const client = await this.hosts.get(host.id);
-      await checkSpecVolumes(client, spec, principal.policy, { signal });
       const pullMs = await this.ensureImage(client, input, auth, signal);
       const imageDigest = await this.imageDigest(client, input.image, signal);
       const creating = performance.now();
       // Not cut by the client: a create the daemon finishes after an abort would leave a container no run knows.
       const { id: containerId } = await client.createContainer(body, input.name);
       const phases: RunPhases = { pullMs, createMs: elapsed(creating), startMs: null, runMs: null };
-      await this.record(client, containerId, {
+      await this.adopt(client, containerId, principal.policy, {
         id,
         host: host.id,
         container_id: containerId,
@@ -141,9 +140,18 @@ export class RunService {
     return this.mustGet(id);
   }
 
-  /** Stores a new run; a container whose run could not be stored is removed again rather than left unknown. */
-  private async record(client: DockerHost, containerId: string, row: RunRow): Promise<void> {
+  /**
+   * Makes a created container a stored run once its volumes pass the policy; a container refused, or whose run
+   * could not be stored, is removed again rather than left unknown.
+   */
+  private async adopt(
+    client: DockerHost,
+    containerId: string,
+    policy: Record<string, unknown>,
+    row: RunRow,
+  ): Promise<void> {
     try {
+      await checkCreatedVolumes(client, containerId, policy);
       await this.repository.insert(row);
     } catch (error) {
       await client.removeContainer(containerId, { force: true, volumes: true }).catch(() => {});

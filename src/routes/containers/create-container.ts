@@ -1,6 +1,6 @@
 import { principalOf } from "../../auth/authenticate.js";
 import { grantedClient } from "../../auth/host-access.js";
-import { checkSpecVolumes, toDockerCreateBody } from "../../docker/create-policy.js";
+import { checkCreatedVolumes, toDockerCreateBody } from "../../docker/create-policy.js";
 import type { App } from "../../env.js";
 import { IdempotencyHeadersSchema, respondOnce } from "../../idempotency/respond-once.js";
 import { operation } from "../../openapi/operation.js";
@@ -52,13 +52,13 @@ export function registerCreateContainer(app: App): void {
       c.get("services").containerDefaults,
     );
     const host = await grantedClient(c, hostId);
-    await checkSpecVolumes(host, spec, principalOf(c).policy, { signal: c.req.raw.signal });
     return respondOnce(c, "createContainer", { hostId, input }, async () => {
       // No request signal from here on: a client that leaves mid-create must not leave a container that its
       // retry (same Idempotency-Key, key forgotten because this failed) then creates a second time.
       const { id } = await host.createContainer(body, name);
       c.set("audit", { operationId: "createContainer", host: hostId, target: id });
       try {
+        await checkCreatedVolumes(host, id, principalOf(c).policy);
         if (start) await host.startContainer(id);
         return {
           status: 201,
@@ -66,8 +66,8 @@ export function registerCreateContainer(app: App): void {
           location: `/v1/hosts/${hostId}/containers/${id}`,
         };
       } catch (error) {
-        // One call: a container that cannot start (a port taken), or whose state cannot be read back, is not
-        // left behind for the retry of a failed request to make twice.
+        // One call: a container refused for its volumes, that cannot start (a port taken), or whose state cannot
+        // be read back, is not left behind for the retry of a failed request to make twice.
         await host.removeContainer(id, { force: true, volumes: true }).catch(() => {});
         throw error;
       }

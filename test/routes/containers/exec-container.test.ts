@@ -257,6 +257,9 @@ describeWithRig("exec in a running container", () => {
       capabilities: await powerful({ CapAdd: ["SYS_ADMIN"] }),
       "host devices": await powerful({ DeviceCgroupRules: ["b *:* rwm"] }),
       "security options": await powerful({ SecurityOpt: ["seccomp=unconfined"] }),
+      "kernel settings Docker guards": await powerful({ MaskedPaths: [], ReadonlyPaths: [] }),
+      "uts namespace of host": await powerful({ UTSMode: "host" }),
+      "ipc namespace of container:": await powerful({ IpcMode: `container:${running}` }),
       "pid namespace of host": await powerful({ PidMode: "host" }),
       "network of container:": await powerful({ NetworkMode: `container:${running}` }),
       "bind mount of host path /etc": await powerful({

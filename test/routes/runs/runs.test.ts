@@ -201,6 +201,28 @@ describeWithRig("runs: docker run as one call", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("refuses a run that mounts a volume which is a bind of a host path, and leaves no container", async () => {
+    const disguised = `etc-${randomUUID().slice(0, 8)}`;
+    await rigDocker("rig1").createVolume({
+      Name: disguised,
+      Driver: "local",
+      DriverOpts: { type: "none", o: "bind", device: "/etc" },
+    });
+    try {
+      const marker = randomUUID();
+      const { res, body } = await run({
+        cmd: ["cat", "/x/shadow"],
+        mounts: [{ type: "volume", source: disguised, target: "/x" }],
+        labels: { [label.key]: label.value, marker },
+      });
+      expect(res.status).toBe(403);
+      expect(body).toMatchObject({ code: "policy_denied", detail: expect.stringContaining(disguised) });
+      expect(await labelled("rig1", `marker=${marker}`)).toHaveLength(0);
+    } finally {
+      await rigDocker("rig1").getVolume(disguised).remove();
+    }
+  });
+
   it("creates one container for one Idempotency-Key, sent twice in a row or at once", async () => {
     const key = randomUUID();
     const spec = { cmd: ["sh", "-c", "echo once"], labels: { [label.key]: label.value, idem: key } };
