@@ -272,9 +272,7 @@ export class DockerHost {
   async volumeSettings(names: string[], options: CallOptions = {}): Promise<VolumeSettings[]> {
     const found = await Promise.all(
       names.map((name) =>
-        this.call(options, { kind: "volume", ref: name }, (abortSignal) =>
-          this.get<EngineVolume>(`/volumes/${encodeURIComponent(name)}`, abortSignal),
-        ).then(
+        this.inspectVolumeRaw(name, options).then(
           (volume): VolumeSettings[] => [{ name, driver: volume.Driver, options: volume.Options ?? {} }],
           (error: unknown): VolumeSettings[] => {
             if (error instanceof ApiError && error.code === "volume_not_found") return [];
@@ -556,10 +554,12 @@ export class DockerHost {
   }
 
   async inspectVolume(name: string, options: CallOptions = {}): Promise<Volume> {
-    return toVolume(
-      await this.call(options, { kind: "volume", ref: name }, (abortSignal) =>
-        this.get<EngineVolume>(`/volumes/${name}`, abortSignal),
-      ),
+    return toVolume(await this.inspectVolumeRaw(name, options));
+  }
+
+  private inspectVolumeRaw(name: string, options: CallOptions): Promise<EngineVolume> {
+    return this.call(options, { kind: "volume", ref: name }, (abortSignal) =>
+      this.get<EngineVolume>(`/volumes/${encodeURIComponent(name)}`, abortSignal),
     );
   }
 
@@ -783,6 +783,14 @@ export class DockerHost {
 
   unpauseContainer(ref: string, options: CallOptions = {}): Promise<boolean> {
     return this.containerAction(ref, options, (container, abortSignal) => container.unpause({ abortSignal }));
+  }
+
+  /**
+   * Removes a container portcall just made and will not keep (it could not start, or be recorded), with its
+   * anonymous volumes. Best effort: the caller is already failing with the error that says why.
+   */
+  async discardContainer(ref: string): Promise<void> {
+    await this.removeContainer(ref, { force: true, volumes: true }).catch(() => {});
   }
 
   removeContainer(

@@ -46,8 +46,10 @@ export async function respondOnce(
         .get("services")
         .idempotency.once({ principal: keyOwner(principalOf(c)), operation, key }, input, work)
     : { ...(await work()), replayed: false };
-  if (kept.replayed) mayReplay(kept.body);
+  if (kept.replayed) {
+    mayReplay(kept.body);
+    c.header("Idempotent-Replayed", "true");
+  }
   if (kept.location) c.header("Location", kept.location);
-  if (kept.replayed) c.header("Idempotent-Replayed", "true");
   return c.json(kept.body, kept.status as ContentfulStatusCode);
 }

@@ -154,7 +154,7 @@ export class RunService {
       await checkCreatedVolumes(client, containerId, policy);
       await this.repository.insert(row);
     } catch (error) {
-      await client.removeContainer(containerId, { force: true, volumes: true }).catch(() => {});
+      await client.discardContainer(containerId);
       throw error;
     }
   }
@@ -259,7 +259,7 @@ export class RunService {
       await this.repository.markStarted(id, new Date().toISOString(), phases);
       return { ended };
     } catch (error) {
-      await client.removeContainer(containerId, { force: true, volumes: true }).catch(() => {});
+      await client.discardContainer(containerId);
       await this.repository.delete(id);
       throw error;
     }

@@ -18,8 +18,8 @@ export const createContainerRoute = operation("containers:write", {
   description:
     "Takes portcall's own strict schema, never Docker's JSON: unknown keys are refused. The create policy denies " +
     "anything that gives the container power over its host (host bind mounts, publishing beyond loopback, the " +
-    "host network; a named volume that is such a bind) unless the token's `policy` grant allows it, and always sets `no-new-privileges` and default " +
-    "memory and pids limits. The image must already be on the host (POST /v1/runs pulls it when missing). " +
+    "host network; a named volume that is such a bind) unless the token's `policy` grant allows it, and always " +
+    "sets `no-new-privileges` and default memory and pids limits. The image must already be on the host (POST /v1/runs pulls it when missing). " +
     "With `start: true`, a container that cannot start is removed again and the error says why. With an " +
     "`Idempotency-Key`, a retried request creates no second container.",
   request: {
@@ -68,7 +68,7 @@ export function registerCreateContainer(app: App): void {
       } catch (error) {
         // One call: a container refused for its volumes, that cannot start (a port taken), or whose state cannot
         // be read back, is not left behind for the retry of a failed request to make twice.
-        await host.removeContainer(id, { force: true, volumes: true }).catch(() => {});
+        await host.discardContainer(id);
         throw error;
       }
     }) as never;
