@@ -1,13 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { auditTrail } from "./audit/audit-trail.js";
 import type { AppEnv, Services } from "./env.js";
-import { ApiError } from "./errors/api-error.js";
 import { onError, onNotFound } from "./errors/problem.js";
 import { validationHook } from "./errors/validation.js";
 import { accessLog } from "./middleware/access-log.js";
-import { rejectDuplicateKeys } from "./middleware/strict-json.js";
 import { buildOpenApiDocument } from "./openapi/document.js";
 import { BEARER_SCHEME } from "./openapi/operation.js";
 import { registerListAudit } from "./routes/audit/list-audit.js";
@@ -63,18 +60,8 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   });
   app.use(accessLog);
   app.use(auditTrail);
-  // JSON bodies are small: a host's certificates are the largest thing portcall takes as JSON. A tar build
-  // context is the one large body; its route streams it with a limit of its own.
-  const jsonLimit = bodyLimit({
-    maxSize: 1024 * 1024,
-    onError: () => {
-      throw new ApiError("payload_too_large", "The body is larger than 1 MiB.");
-    },
-  });
-  app.use((c, next) =>
-    (c.req.header("Content-Type") ?? "").startsWith("application/x-tar") ? next() : jsonLimit(c, next),
-  );
-  app.use(rejectDuplicateKeys);
+  // Bodies are read only by operations, after authentication, under their declared types and limits
+  // (src/middleware/request-body.ts).
   app.onError(onError);
   app.notFound(onNotFound);
 

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "./auth/duration.js";
+import { type HostAllowList, parseHostAllowList } from "./hosts/connection-policy.js";
 import type { ConcurrencyLimits } from "./limits/concurrency-limiter.js";
 
 const port = z.coerce
@@ -63,12 +64,45 @@ const ConfigSchema = z
       .min(6 * 1024 * 1024, "must be at least 6 MiB")
       .default(512 * 1024 * 1024),
     PORTCALL_DEFAULT_PIDS_LIMIT: z.coerce.number().int().min(1, "must be at least 1").default(1024),
-    // What one token may have going at once; past these, 429 too_many_requests with Retry-After.
+    // What every build's RUN steps get: a build runs containers on the host like any other.
+    PORTCALL_BUILD_MEMORY_BYTES: z.coerce
+      .number({ error: "must be a number of bytes" })
+      .int("must be a whole number of bytes")
+      .min(6 * 1024 * 1024, "must be at least 6 MiB")
+      .default(2 * 1024 * 1024 * 1024),
+    PORTCALL_BUILD_CPUS: z.coerce
+      .number({ error: "must be a number of CPUs, such as 1 or 0.5" })
+      .min(0.01, "must be at least 0.01")
+      .default(1),
+    // What one subject may have going at once, across every token it holds (children share their creator's
+    // subject); past these, 429 too_many_requests with Retry-After. The names are older than that rule.
     PORTCALL_MAX_RUNS_PER_TOKEN: count(20),
     PORTCALL_MAX_EXECS_PER_TOKEN: count(10),
     PORTCALL_MAX_STREAMS_PER_TOKEN: count(20),
     // The longest a POST /v1/runs may hold the request open waiting for the run to end.
     PORTCALL_RUN_MAX_WAIT_SECONDS: count(900),
+    // Audit entries older than this are deleted, at start and then hourly.
+    PORTCALL_AUDIT_RETENTION_DAYS: z.coerce
+      .number({ error: "must be a number of days" })
+      .int("must be a whole number of days")
+      .min(1, "must be at least 1 day")
+      .default(90),
+    // Where a non-admin token may point portcall (CIDRs, addresses, host names, `*.suffix`); without it, anywhere
+    // but loopback, link-local and metadata addresses, by IP address only.
+    PORTCALL_HOST_ALLOW: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return parseHostAllowList(text);
+        } catch (error) {
+          ctx.addIssue({
+            code: "custom",
+            message: `${(error as Error).message}; give a comma-separated list`,
+          });
+          return z.NEVER;
+        }
+      })
+      .optional(),
     PORTCALL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     DOCKER_HOST: z
       .string()
@@ -105,8 +139,11 @@ export type Config = {
       }
     | undefined;
   containerDefaults: { memoryBytes: number; pids: number };
+  buildLimits: { memoryBytes: number; cpus: number };
   limits: ConcurrencyLimits;
   runMaxWaitSeconds: number;
+  auditRetentionDays: number;
+  hostAllow: HostAllowList | undefined;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   localDockerSocket: string;
   /** True when DOCKER_HOST named the local socket: it is registered on first start even if it is down. */
@@ -157,12 +194,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       memoryBytes: value.PORTCALL_DEFAULT_MEMORY_BYTES,
       pids: value.PORTCALL_DEFAULT_PIDS_LIMIT,
     },
+    buildLimits: { memoryBytes: value.PORTCALL_BUILD_MEMORY_BYTES, cpus: value.PORTCALL_BUILD_CPUS },
     limits: {
       runs: value.PORTCALL_MAX_RUNS_PER_TOKEN,
       exec: value.PORTCALL_MAX_EXECS_PER_TOKEN,
       streams: value.PORTCALL_MAX_STREAMS_PER_TOKEN,
     },
     runMaxWaitSeconds: value.PORTCALL_RUN_MAX_WAIT_SECONDS,
+    auditRetentionDays: value.PORTCALL_AUDIT_RETENTION_DAYS,
+    hostAllow: value.PORTCALL_HOST_ALLOW,
     logLevel: value.PORTCALL_LOG_LEVEL,
     localDockerSocket: value.DOCKER_HOST ? value.DOCKER_HOST.slice("unix://".length) : "/var/run/docker.sock",
     localDockerSocketExplicit: value.DOCKER_HOST !== undefined,

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AuditLog } from "./audit/audit-log.js";
 import type { Principal } from "./auth/principal.js";
 import type { TokenService } from "./auth/token-service.js";
+import type { BuildLimits } from "./docker/build-policy.js";
 import type { PolicyDefaults } from "./docker/create-policy.js";
 import type { HostRegistry } from "./hosts/host-registry.js";
 import type { IdempotencyKeys } from "./idempotency/idempotency-keys.js";
@@ -21,6 +22,8 @@ export type Services = {
   registries: RegistryCredentials;
   /** Limits every container gets when its spec sets none. */
   containerDefaults: PolicyDefaults;
+  /** Limits every build's `RUN` steps get. */
+  buildLimits: BuildLimits;
   limits: ConcurrencyLimiter;
   idempotency: IdempotencyKeys;
   runs: RunService;

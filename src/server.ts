@@ -11,6 +11,7 @@ export async function runServer(config: Config): Promise<void> {
   const services = await createServices(config, logger);
   services.hosts.startProbing(config.probeIntervalMs);
   services.tokens.startUsageFlush();
+  services.audit.start();
   const app = createApp(services);
 
   const server = serve(

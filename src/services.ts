@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { AuditLog } from "./audit/audit-log.js";
+import { AuditLog, type AuditOptions, DEFAULT_AUDIT_OPTIONS } from "./audit/audit-log.js";
 import { OidcVerifier } from "./auth/oidc.js";
 import { loadSigningKey, type SigningKey } from "./auth/signing-key.js";
 import { TokenService, type TokenServiceOptions } from "./auth/token-service.js";
 import type { Config } from "./config.js";
+import type { BuildLimits } from "./docker/build-policy.js";
 import type { PolicyDefaults } from "./docker/create-policy.js";
 import { DockerHost } from "./docker/docker-host.js";
 import type { Services } from "./env.js";
@@ -82,8 +83,10 @@ export type ServiceParts = {
   tokenOptions: TokenServiceOptions;
   oidc?: OidcVerifier | undefined;
   containerDefaults: PolicyDefaults;
+  buildLimits: BuildLimits;
   limits: ConcurrencyLimits;
   runMaxWaitSeconds: number;
+  audit?: Partial<AuditOptions> | undefined;
 };
 
 /** Wires the services together over resources already opened; no I/O. Tests build theirs through it too. */
@@ -92,6 +95,7 @@ export function assembleServices(parts: ServiceParts): RunningServices {
   const hosts = new HostRegistry(new HostRepository(store.db), secrets, parts.hostOptions, logger);
   const tokens = new TokenService(store.db, parts.signingKey, parts.tokenOptions, parts.oidc);
   const limits = new ConcurrencyLimiter(parts.limits);
+  const audit = new AuditLog(store.db, logger, { ...DEFAULT_AUDIT_OPTIONS, ...parts.audit });
   const runs = new RunService(
     store.db,
     hosts,
@@ -105,8 +109,9 @@ export function assembleServices(parts: ServiceParts): RunningServices {
     logger,
     store,
     tokens,
-    audit: new AuditLog(store.db, logger),
+    audit,
     containerDefaults: parts.containerDefaults,
+    buildLimits: parts.buildLimits,
     limits,
     runs,
     idempotency: new IdempotencyKeys(store.db),
@@ -116,6 +121,7 @@ export function assembleServices(parts: ServiceParts): RunningServices {
       await runs.close();
       await hosts.close();
       await tokens.close();
+      await audit.close();
       await store.close();
     },
   };
@@ -134,6 +140,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Ru
       probeTimeoutMs: config.probeTimeoutMs,
       failureThreshold: config.hostFailureThreshold,
       retryIntervalMs: config.probeIntervalMs,
+      tokenHostAllow: config.hostAllow,
     },
     tokenOptions: {
       issuer: config.tokenIssuer,
@@ -142,8 +149,10 @@ export async function createServices(config: Config, logger: Logger): Promise<Ru
     },
     oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
     containerDefaults: config.containerDefaults,
+    buildLimits: config.buildLimits,
     limits: config.limits,
     runMaxWaitSeconds: config.runMaxWaitSeconds,
+    audit: { retentionDays: config.auditRetentionDays },
   });
   await services.hosts.load();
   if (config.hostsFile) await syncHostsFile(config.hostsFile, services.hosts);

@@ -26,8 +26,32 @@ describe("configuration from the environment", () => {
     expect(attempt).toThrow(/DOCKER_HOST="tcp:\/\/x:2375": only unix:\/\/\//);
   });
 
+  it("keeps audit entries 90 days unless PORTCALL_AUDIT_RETENTION_DAYS says otherwise, in whole days", () => {
+    expect(loadConfig({}).auditRetentionDays).toBe(90);
+    expect(loadConfig({ PORTCALL_AUDIT_RETENTION_DAYS: "7" }).auditRetentionDays).toBe(7);
+    expect(() => loadConfig({ PORTCALL_AUDIT_RETENTION_DAYS: "0" })).toThrow(
+      /PORTCALL_AUDIT_RETENTION_DAYS="0": must be at least 1 day/,
+    );
+    for (const [value, message] of [
+      ["1.5", /must be a whole number of days/],
+      ["forever", /must be a number of days/],
+    ] as const) {
+      expect(() => loadConfig({ PORTCALL_AUDIT_RETENTION_DAYS: value })).toThrow(message);
+    }
+  });
+
   it("refuses ports outside 0-65535 and non-positive timeouts", () => {
     expect(() => loadConfig({ PORTCALL_PORT: "70000" })).toThrow(/between 0 and 65535/);
     expect(() => loadConfig({ PORTCALL_DOCKER_TIMEOUT_MS: "0" })).toThrow(/PORTCALL_DOCKER_TIMEOUT_MS="0"/);
+  });
+
+  it("limits every build to 2 GiB and one CPU unless told otherwise, decimals allowed", () => {
+    expect(loadConfig({}).buildLimits).toEqual({ memoryBytes: 2 * 1024 ** 3, cpus: 1 });
+    expect(
+      loadConfig({ PORTCALL_BUILD_MEMORY_BYTES: "314572800", PORTCALL_BUILD_CPUS: "0.5" }).buildLimits,
+    ).toEqual({ memoryBytes: 314572800, cpus: 0.5 });
+    const attempt = () => loadConfig({ PORTCALL_BUILD_MEMORY_BYTES: "1024", PORTCALL_BUILD_CPUS: "lots" });
+    expect(attempt).toThrow(/PORTCALL_BUILD_MEMORY_BYTES="1024": must be at least 6 MiB/);
+    expect(attempt).toThrow(/PORTCALL_BUILD_CPUS="lots": must be a number of CPUs/);
   });
 });

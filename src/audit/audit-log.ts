@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "../logging/logger.js";
 import type { StoreSchema } from "../store/schema.js";
+import { AnonymousThrottle, type AuditRecord } from "./anonymous-throttle.js";
 
 export type AuditEntry = {
   id: number;
@@ -28,35 +29,143 @@ export type AuditQuery = {
   visibleHosts?: string[] | undefined;
 };
 
-/** Who did what, where, and how it ended: every change, and every refusal. */
+export type AuditOptions = {
+  /** Entries older than this many days are deleted (PORTCALL_AUDIT_RETENTION_DAYS). */
+  retentionDays: number;
+  /** Requests without a principal written one by one per window and kind; the rest only counted. */
+  anonymousPerWindow: number;
+  windowMs: number;
+};
+
+export const DEFAULT_AUDIT_OPTIONS: AuditOptions = {
+  retentionDays: 90,
+  anonymousPerWindow: 20,
+  windowMs: 60_000,
+};
+
+const DAY_MS = 86_400_000;
+const PURGE_INTERVAL_MS = 3_600_000;
+// Deleted a batch at a time, so a large purge never holds the store's write lock for long.
+const PURGE_BATCH = 5_000;
+
+// Longest text each field keeps. A request line can carry kilobytes nobody needs twice; what a field keeps
+// still tells one entry from another.
+const FIELD_LIMITS = {
+  requestId: 128,
+  subject: 256,
+  tokenId: 128,
+  operationId: 64,
+  method: 16,
+  path: 512,
+  host: 128,
+  target: 256,
+  reason: 1024,
+} as const;
+
+function cut(value: string, limit: number): string {
+  return value.length <= limit ? value : `${value.slice(0, limit)}…[cut ${value.length - limit} characters]`;
+}
+
+function capped(entry: AuditRecord): AuditRecord {
+  const copy = { ...entry };
+  for (const [field, limit] of Object.entries(FIELD_LIMITS) as Array<[keyof typeof FIELD_LIMITS, number]>) {
+    const value = copy[field];
+    if (typeof value === "string") copy[field] = cut(value, limit);
+  }
+  return copy;
+}
+
+/**
+ * Who did what, where, and how it ended: every change, and every refusal. It stays bounded: fields are cut
+ * to a length, requests without a principal are throttled (see `AnonymousThrottle`), and entries past the
+ * retention are purged at start and hourly. Refusals of a known token (403) and changes are written one by one.
+ */
 export class AuditLog {
+  private readonly anonymous: AnonymousThrottle;
+  private timers: NodeJS.Timeout[] = [];
+
   constructor(
     private readonly db: Kysely<StoreSchema>,
     private readonly logger: Logger,
-  ) {}
+    private readonly options: AuditOptions = DEFAULT_AUDIT_OPTIONS,
+  ) {
+    this.anonymous = new AnonymousThrottle(options.anonymousPerWindow, options.windowMs);
+  }
 
   /** Never fails the request it records: a lost entry is logged instead. */
-  async record(entry: Omit<AuditEntry, "id">): Promise<void> {
+  async record(entry: AuditRecord, now = Date.now()): Promise<void> {
+    const summaries = this.anonymous.end(now);
+    const kept = capped(entry);
+    const write = entry.tokenId !== null || this.anonymous.admit(kept, now);
+    await this.insert(write ? [...summaries, kept] : summaries);
+  }
+
+  /** Purges once now, then hourly; writes the summaries of ended windows as each window ends. */
+  start(): void {
+    const purge = () => {
+      this.purge().catch((error: unknown) =>
+        this.logger.warn("audit purge failed", { error: String(error) }),
+      );
+    };
+    purge();
+    this.timers = [
+      setInterval(purge, PURGE_INTERVAL_MS),
+      setInterval(() => void this.insert(this.anonymous.end(Date.now())), this.options.windowMs),
+    ];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Stops the timers and writes what is still only counted, so no refusal goes unrecorded at shutdown. */
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.insert(this.anonymous.end(Date.now(), true));
+  }
+
+  /** Deletes the entries older than the retention; how many. */
+  async purge(now = Date.now()): Promise<number> {
+    const before = new Date(now - this.options.retentionDays * DAY_MS).toISOString();
+    let deleted = 0;
+    for (;;) {
+      const result = await this.db
+        .deleteFrom("audit")
+        .where("id", "in", (eb) =>
+          eb.selectFrom("audit").select("id").where("time", "<", before).limit(PURGE_BATCH),
+        )
+        .executeTakeFirst();
+      const batch = Number(result.numDeletedRows);
+      deleted += batch;
+      if (batch < PURGE_BATCH) break;
+    }
+    if (deleted > 0) this.logger.info("audit entries purged", { deleted, before });
+    return deleted;
+  }
+
+  private async insert(entries: AuditRecord[]): Promise<void> {
+    if (entries.length === 0) return;
     try {
       await this.db
         .insertInto("audit")
-        .values({
-          time: entry.time,
-          request_id: entry.requestId,
-          subject: entry.subject,
-          token_id: entry.tokenId,
-          operation_id: entry.operationId,
-          method: entry.method,
-          path: entry.path,
-          host: entry.host,
-          target: entry.target,
-          status: entry.status,
-          outcome: entry.outcome,
-          reason: entry.reason,
-        })
+        .values(
+          entries.map((entry) => ({
+            time: entry.time,
+            request_id: entry.requestId,
+            subject: entry.subject,
+            token_id: entry.tokenId,
+            operation_id: entry.operationId,
+            method: entry.method,
+            path: entry.path,
+            host: entry.host,
+            target: entry.target,
+            status: entry.status,
+            outcome: entry.outcome,
+            reason: entry.reason,
+          })),
+        )
         .execute();
     } catch (error) {
-      this.logger.error("audit entry lost", { requestId: entry.requestId, error: String(error) });
+      const requestIds = entries.map((entry) => entry.requestId);
+      this.logger.error("audit entry lost", { requestIds, error: String(error) });
     }
   }
 

@@ -3,7 +3,10 @@ import type { AppEnv } from "../env.js";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-/** Records every mutating request and every refused one (401, 403) once its response is decided. */
+/**
+ * Records every mutating request and every refused one (401, 403) once its response is decided; the audit log
+ * cuts long fields and throttles what comes without a principal, which anyone can send.
+ */
 export const auditTrail = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const status = c.res.status;

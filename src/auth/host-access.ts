@@ -2,9 +2,10 @@ import type { Context } from "hono";
 import type { DockerHost } from "../docker/docker-host.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors/api-error.js";
+import { type HostActor, OPERATOR } from "../hosts/connection-policy.js";
 import type { HostRecord } from "../hosts/host-record.js";
 import { principalOf } from "./authenticate.js";
-import { canUseHost, hasScope } from "./principal.js";
+import { canUseHost, hasScope, type Principal } from "./principal.js";
 
 /** A host the caller's grants cover; any other host does not exist for it (404, as for an unknown id). */
 export function grantedHost(c: Context<AppEnv>, id: string): HostRecord {
@@ -28,19 +29,34 @@ export function grantedHosts(c: Context<AppEnv>): HostRecord[] {
     .filter((record) => canUseHost(principal, record));
 }
 
+/** Who sets a host's connection: an admin acts as the operator; any other token as its subject. */
+export function hostActor(principal: Principal): HostActor {
+  return hasScope(principal, "admin") ? OPERATOR : { kind: "token", subject: principal.subject };
+}
+
 /**
- * A unix socket or plain TCP reaches a daemon with no credentials of the caller's: whoever registers one gets
- * that daemon under an id of their choosing. Only an admin may, whatever the host grants say.
+ * Labels are read by host grants (`label:env=prod`) and by placement: whoever sets them decides whose work a
+ * host receives, so setting them is a scope of its own (`hosts:label`, which admin includes).
  */
-export function checkMayConnect(
-  c: Context<AppEnv>,
-  connection: { url?: string | undefined; insecure?: boolean | undefined },
+export function checkMayLabel(
+  principal: Principal,
+  id: string,
+  labels: Record<string, string> | undefined,
+  current: Record<string, string> = {},
 ): void {
-  const credentialFree = connection.url?.startsWith("unix:") || connection.insecure === true;
-  if (credentialFree && !hasScope(principalOf(c), "admin")) {
+  if (labels === undefined) return;
+  const changed =
+    JSON.stringify(Object.entries(labels).sort()) !== JSON.stringify(Object.entries(current).sort());
+  if (changed && !hasScope(principal, "hosts:label")) {
     throw new ApiError(
       "forbidden",
-      "Registering a unix socket or plain TCP host needs an admin token: it takes no credentials.",
+      "Setting host labels needs the hosts:label scope: grants and placement read them.",
+    );
+  }
+  if (!canUseHost(principal, { id, labels })) {
+    throw new ApiError(
+      "forbidden",
+      `The token's host grants would not cover host "${id}" with these labels.`,
     );
   }
 }

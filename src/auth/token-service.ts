@@ -61,7 +61,8 @@ function toMetadata(row: TokenRow): TokenMetadata {
 /**
  * Mints, verifies and revokes portcall's tokens (EdDSA JWTs), and hands tokens of the configured OIDC
  * issuer to its verifier. Signature checks are cached per token until expiry; revocation is read from the
- * store on every request, so it is immediate (also across replicas sharing a store).
+ * store on every request, so it is immediate (also across replicas sharing a store). Revocation is
+ * transitive: a token is refused when it or any token in the chain that minted it is revoked.
  */
 export class TokenService {
   private readonly verified = new Map<string, Principal>();
@@ -103,7 +104,11 @@ export class TokenService {
       );
     }
     const id = randomUUID();
-    const subject = request.subject ?? (creator === "cli" ? `token:${id}` : creator.subject);
+    // A non-admin's token acts for its creator; one an admin (or the operator) makes without naming a subject
+    // is someone new. Host ownership, placement and limits go by subject: two bots an admin minted must not
+    // count as one and the same caller.
+    const actsForCreator = creator !== "cli" && !creator.scopes.has("admin");
+    const subject = request.subject ?? (actsForCreator ? creator.subject : `token:${id}`);
     const policy = request.policy ?? {};
     const token = await new SignJWT({
       scope: request.scopes.join(" "),
@@ -133,7 +138,7 @@ export class TokenService {
       revoked_at: null,
       last_used_at: null,
     };
-    await this.db.insertInto("tokens").values(row).execute();
+    await this.store(row, creator);
     return { token, metadata: toMetadata(row) };
   }
 
@@ -143,17 +148,27 @@ export class TokenService {
     return rows.map(toMetadata);
   }
 
+  /**
+   * Revokes the token and, in the same statement, every token it minted and theirs: they all show as revoked
+   * from now on. One minted while this runs is caught either here or by the check in `store`.
+   */
   async revoke(id: string): Promise<TokenMetadata> {
-    const result = await this.db
+    const stamped = await this.db
       .updateTable("tokens")
       .set({ revoked_at: new Date().toISOString() })
-      .where("id", "=", id)
       .where("revoked_at", "is", null)
-      .executeTakeFirst();
+      .where((eb) =>
+        eb.or([
+          eb("id", "=", id),
+          eb("id", "in", eb.selectFrom("token_ancestors").select("token_id").where("ancestor_id", "=", id)),
+        ]),
+      )
+      .returning("id")
+      .execute();
     const row = await this.db.selectFrom("tokens").selectAll().where("id", "=", id).executeTakeFirst();
     if (!row) throw new ApiError("token_not_found", `Token "${id}" does not exist.`);
-    if (result.numUpdatedRows > 0n)
-      for (const [token, p] of this.verified) if (p.tokenId === id) this.verified.delete(token);
+    const revoked = new Set(stamped.map((entry) => entry.id));
+    for (const [token, p] of this.verified) if (revoked.has(p.tokenId)) this.verified.delete(token);
     return toMetadata(row);
   }
 
@@ -245,15 +260,59 @@ export class TokenService {
     }
   }
 
+  /**
+   * Stores a minted token with its chain of creators. The token row is written first, so the transaction holds
+   * the store's write lock while it then checks that none of the chain was revoked meanwhile: a revoke either
+   * committed before (the check sees it, nothing is stored) or comes after (its update reaches this row).
+   */
+  private async store(row: TokenRow, creator: Principal | "cli"): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("tokens").values(row).execute();
+      // Only portcall's own tokens can be revoked here; an OIDC token or the CLI starts a chain.
+      if (creator === "cli" || creator.issuer !== "portcall") return;
+      const inherited = await trx
+        .selectFrom("token_ancestors")
+        .select("ancestor_id")
+        .where("token_id", "=", creator.tokenId)
+        .execute();
+      const ancestors = [creator.tokenId, ...inherited.map((entry) => entry.ancestor_id)];
+      await trx
+        .insertInto("token_ancestors")
+        .values(ancestors.map((ancestor) => ({ token_id: row.id, ancestor_id: ancestor })))
+        .execute();
+      const revoked = await trx
+        .selectFrom("tokens")
+        .select("id")
+        .where("id", "in", ancestors)
+        .where("revoked_at", "is not", null)
+        .executeTakeFirst();
+      if (revoked) throw invalidToken("it, or a token in the chain that minted it, was revoked");
+    });
+  }
+
+  /** One query: the token's own row, and whether any token in the chain that minted it is revoked. */
   private async checkNotRevoked(id: string): Promise<void> {
     const row = await this.db
       .selectFrom("tokens")
-      .select("revoked_at")
-      .where("id", "=", id)
+      .select((eb) => [
+        "tokens.revoked_at",
+        eb
+          .exists(
+            eb
+              .selectFrom("token_ancestors")
+              .innerJoin("tokens as ancestor", "ancestor.id", "token_ancestors.ancestor_id")
+              .select("ancestor.id")
+              .whereRef("token_ancestors.token_id", "=", "tokens.id")
+              .where("ancestor.revoked_at", "is not", null),
+          )
+          .as("ancestorRevoked"),
+      ])
+      .where("tokens.id", "=", id)
       .executeTakeFirst();
     // A signed token the store does not know (a store restored from backup) is refused like a revoked one.
     if (!row) throw invalidToken("it is not known to this portcall");
     if (row.revoked_at) throw invalidToken("it was revoked");
+    if (row.ancestorRevoked) throw invalidToken("a token in the chain that minted it was revoked");
   }
 
   private checkWithin(creator: Principal, request: TokenRequest, expiresAt: number): void {
@@ -266,7 +325,9 @@ export class TokenService {
     if (extraScopes.length > 0) refuse(`scopes ${extraScopes.join(", ")}`);
     const extraHosts = request.hosts.filter((grant) => !grantCovered(grant, creator.hosts));
     if (extraHosts.length > 0) refuse(`hosts ${extraHosts.join(", ")}`);
-    if (!policyCovered(request.policy ?? {}, creator.policy)) refuse("policy grants");
+    // An admin can already do everything a grant loosens (register a socket, bind any path through it).
+    if (!creator.scopes.has("admin") && !policyCovered(request.policy ?? {}, creator.policy))
+      refuse("policy grants");
     if (expiresAt > creator.expiresAt) refuse("a lifetime beyond the creator's own expiry");
   }
 }

@@ -99,7 +99,9 @@ export type ContainerPowers = {
   securityOpt: string[];
   /** Docker's masked and read-only kernel paths a container lacks (`systempaths=unconfined` empties them). */
   unguardedPaths: string[];
-  namespaces: { network: string; pid: string; ipc: string; uts: string; userns: string };
+  namespaces: { network: string; pid: string; ipc: string; uts: string; userns: string; cgroup: string };
+  /** Kernel settings set for the container (`--sysctl`); create never sets any. */
+  sysctls: string[];
   binds: Array<{ source: string; readOnly: boolean }>;
   volumes: VolumeSettings[];
 };
@@ -113,9 +115,16 @@ export function mountedVolumes(info: Dockerode.ContainerInspectInfo): string[] {
   return orEmpty(info.Mounts).flatMap((mount) => (mount.Type === "volume" && mount.Name ? [mount.Name] : []));
 }
 
+/** "host" puts the container in the host's cgroup tree; not in dockerode's types. */
+function cgroupMode(host: Dockerode.HostConfig, hostIsDefault: boolean): string {
+  const mode = String((host as { CgroupnsMode?: unknown }).CgroupnsMode ?? "");
+  return mode === "host" && hostIsDefault ? "" : mode;
+}
+
 export function toContainerPowers(
   info: Dockerode.ContainerInspectInfo,
   volumes: VolumeSettings[],
+  daemon: { hostCgroupIsDefault: boolean } = { hostCgroupIsDefault: false },
 ): ContainerPowers {
   const host = info.HostConfig;
   return {
@@ -136,7 +145,11 @@ export function toContainerPowers(
       ipc: host.IpcMode ?? "",
       uts: host.UTSMode ?? "",
       userns: host.UsernsMode ?? "",
+      cgroup: cgroupMode(host, daemon.hostCgroupIsDefault),
     },
+    sysctls: Object.entries((host as { Sysctls?: Record<string, string> | null }).Sysctls ?? {}).map(
+      ([name, value]) => `${name}=${value}`,
+    ),
     // Inspect lists `-v` binds, `--mount` binds and those of `--volumes-from` alike here, with their host paths.
     binds: orEmpty(info.Mounts)
       .filter((mount) => mount.Type === "bind")

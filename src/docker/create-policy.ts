@@ -134,6 +134,9 @@ export function checkExecTarget(target: ContainerPowers, policy: Record<string, 
     if (sharesNamespace(mode)) refuse(`the container shares the ${kind} namespace of ${mode}`);
   }
   if (network.startsWith("container:")) refuse(`the container shares the network of ${network}`);
+  // Kernel settings are the container's own namespaces', but with a host namespace shared (net=host) they are
+  // the host's; the create schema sets none, so any is someone else's doing.
+  if (target.sysctls.length > 0) refuse(`the container sets kernel settings (${target.sysctls.join(", ")})`);
   if (network === "host" && !grants.hostNetwork) {
     deny("container", "the container is on the host's network", "hostNetwork: true");
   }

@@ -11,6 +11,12 @@ export type CallContext = {
   deadlineMs: number;
   /** What the transport itself knows of its last failure (an SSH tunnel's handshake error). */
   transportDetail?: string;
+  /**
+   * Say only "unreachable" for a failure to reach the daemon: set for a host a non-admin pointed portcall at
+   * that has not yet answered as a daemon, so that refused, reset, timed out and "speaks TLS" read alike and
+   * registering hosts cannot map which ports are open where.
+   */
+  opaque?: boolean;
 };
 
 // docker-modem errors carry the daemon's status and JSON body; socket errors carry a Node `code`.
@@ -34,14 +40,27 @@ const TLS_FAULT = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_
 
 const MAX_DAEMON_MESSAGE = 500;
 
+/** A daemon's error body as text: its `message` (or `error`) when a string, else the body itself as JSON. */
+function describeBody(body: unknown): string {
+  if (Buffer.isBuffer(body)) return body.toString("utf8");
+  if (typeof body !== "object" || body === null) return String(body);
+  const { message, error } = body as { message?: unknown; error?: unknown };
+  if (typeof message === "string" && message) return message;
+  if (typeof error === "string" && error) return error;
+  const json = JSON.stringify(body);
+  return json === "{}" || json === "[]" ? "" : json;
+}
+
 /**
  * The daemon's own message. docker-modem puts the JSON body in `json` for plain calls, but for streaming calls
  * (pull, logs) only inside its message text: "(HTTP code 500) server error - <message> ".
  */
 export function daemonMessage(error: ModemError): string {
-  const json = error.json as { message?: unknown } | string | undefined;
-  const fromJson = typeof json === "object" && json && typeof json.message === "string" ? json.message : "";
-  const fromText = /^\(HTTP code \d+\) [^-]*- ([\s\S]*)$/.exec(error.message ?? "")?.[1] ?? "";
+  const fromJson = error.json === undefined || error.json === null ? "" : describeBody(error.json);
+  const text = /^\(HTTP code \d+\) [^-]*- ([\s\S]*)$/.exec(error.message ?? "")?.[1] ?? "";
+  // docker-modem writes a body object without a string `message` into its text as "[object Object]"; for a
+  // streaming call that text is all there is, and it says nothing.
+  const fromText = text.trim() === "[object Object]" ? "" : text;
   // Strip control characters so a daemon's message cannot forge lines in a log or a terminal.
   const cleaned = (fromJson || fromText).replace(/\p{Cc}+/gu, " ").trim();
   return cleaned.length > MAX_DAEMON_MESSAGE ? `${cleaned.slice(0, MAX_DAEMON_MESSAGE)}…` : cleaned;
@@ -74,6 +93,15 @@ function notFound(context: CallContext): ApiError | undefined {
 export function toApiError(error: unknown, context: CallContext): ApiError {
   if (error instanceof ApiError) return error;
   const host = `Host "${context.hostId}"`;
+  const reachedDaemon = typeof (error as ModemError)?.statusCode === "number";
+  if (
+    context.opaque &&
+    !reachedDaemon &&
+    context.abortedBy !== "client" &&
+    context.abortedBy !== "shutdown"
+  ) {
+    return new ApiError("host_unavailable", `${host} is unreachable.`, { cause: error });
+  }
   if (context.abortedBy === "deadline") {
     return new ApiError("host_timeout", `${host} did not answer within ${context.deadlineMs} ms.`, {
       cause: error,

@@ -5,6 +5,7 @@ import type { ContainerDetail, ContainerState, ContainerSummary } from "../schem
 import type { ImageDetail, ImageHistory, ImageSummary } from "../schemas/image.js";
 import type { ContainerStats } from "../schemas/stats.js";
 import type { Network, Volume } from "../schemas/volume-network.js";
+import type { BuildSandbox } from "./build-policy.js";
 import { type Connection, createDockerClient, type DockerClient } from "./connection.js";
 import {
   type ContainerPowers,
@@ -21,7 +22,6 @@ import {
   type ModemError,
   toApiError,
 } from "./docker-errors.js";
-import { splitReference } from "./engine-values.js";
 import { parseEngineEvent, type TimedHostEvent, toDockerTime } from "./event-mapper.js";
 import {
   type ExecEngine,
@@ -32,6 +32,7 @@ import {
 } from "./exec-session.js";
 import { type EngineInfo, type HostInfo, toHostInfo } from "./host-info-mapper.js";
 import { toImageDetail, toImageHistory, toImageSummary } from "./image-mapper.js";
+import { splitReference } from "./image-reference.js";
 import { boundedLines, IdleStreamError, readJsonLines } from "./json-lines.js";
 import { frames, type LogLine, type LogStream, logLines } from "./log-frames.js";
 import { registryError } from "./registry-errors.js";
@@ -75,7 +76,12 @@ export type BuildSettings = {
   target?: string | undefined;
   buildArgs?: Record<string, string> | undefined;
   labels?: Record<string, string> | undefined;
+  /** Required: no build runs its steps unbounded or on a network it was not granted. */
+  sandbox: BuildSandbox;
 };
+
+/** CFS period of a build's `RUN` containers; the quota is a share of it. */
+const BUILD_CPU_PERIOD_US = 100_000;
 
 /** One line of a pull's progress: a layer (`id`) and what is happening to it. */
 export type PullProgress = {
@@ -122,6 +128,8 @@ export type DockerHostOptions = {
   failureThreshold?: number;
   /** While down, how long calls fail fast before one is let through to try the host again. */
   retryIntervalMs?: number;
+  /** A non-admin set the connection: until it answers as a daemon, failures to reach it say only that. */
+  opaqueFaults?: boolean;
 };
 
 export type ContainerListFilter = {
@@ -194,6 +202,8 @@ export class DockerHost {
   private readonly failureThreshold: number;
   private readonly retryIntervalMs: number;
   private readonly streamIdleMs: number;
+  private readonly opaqueFaults: boolean;
+  private cgroupVersionOnce: Promise<string> | undefined;
   // close() aborts every call and stream still running. One controller per call, released when it ends: a
   // single long-lived signal combined with AbortSignal.any keeps every combination alive on Node 20.
   private readonly active = new Set<AbortController>();
@@ -213,6 +223,7 @@ export class DockerHost {
     this.failureThreshold = options.failureThreshold ?? 3;
     this.retryIntervalMs = options.retryIntervalMs ?? 5_000;
     this.streamIdleMs = options.streamIdleMs ?? 120_000;
+    this.opaqueFaults = options.opaqueFaults ?? false;
   }
 
   static async connect(options: DockerHostOptions): Promise<DockerHost> {
@@ -265,7 +276,24 @@ export class DockerHost {
 
   async containerPowers(ref: string, options: CallOptions = {}): Promise<ContainerPowers> {
     const info = await this.inspectRaw(ref, options);
-    return toContainerPowers(info, await this.volumeSettings(mountedVolumes(info), options));
+    const volumes = await this.volumeSettings(mountedVolumes(info), options);
+    // On cgroup v1 every container is in the host's cgroup namespace unless it asks otherwise: that is no
+    // power beyond any other container's. On v2 the default is private, so "host" was asked for.
+    const hostCgroupIsDefault = (await this.cgroupVersion(options)) === "1";
+    return toContainerPowers(info, volumes, { hostCgroupIsDefault });
+  }
+
+  /** The daemon's cgroup version, asked once: it changes only with a reboot of the host. */
+  private cgroupVersion(options: CallOptions): Promise<string> {
+    this.cgroupVersionOnce ??= this.call(options, undefined, (abortSignal) =>
+      this.engine.info({ abortSignal }),
+    )
+      .then((info) => info.CgroupVersion ?? "1")
+      .catch((error: unknown) => {
+        this.cgroupVersionOnce = undefined;
+        throw error;
+      });
+    return this.cgroupVersionOnce;
   }
 
   /** Driver and options of each of these volumes that exists; a missing one is made plain when it is used. */
@@ -458,6 +486,12 @@ export class DockerHost {
         ...(settings.target ? { target: settings.target } : {}),
         ...(settings.buildArgs ? { buildargs: settings.buildArgs } : {}),
         ...(settings.labels ? { labels: settings.labels } : {}),
+        memory: settings.sandbox.memoryBytes,
+        // Equal to memory: no swap on top of the limit.
+        memswap: settings.sandbox.memoryBytes,
+        cpuperiod: BUILD_CPU_PERIOD_US,
+        cpuquota: Math.round(settings.sandbox.cpus * BUILD_CPU_PERIOD_US),
+        networkmode: settings.sandbox.network,
         rm: true,
         forcerm: true,
         abortSignal,
@@ -1136,6 +1170,7 @@ export class DockerHost {
       return await work(AbortSignal.any(signals));
     } catch (error) {
       const context: CallContext = { hostId: this.id, deadlineMs };
+      if (this.opaqueFaults && !this.negotiated) context.opaque = true;
       if (target) context.target = target;
       if (this.client.tunnel?.lastError) context.transportDetail = this.client.tunnel.lastError;
       if (deadline.aborted) context.abortedBy = "deadline";

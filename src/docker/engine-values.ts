@@ -14,13 +14,3 @@ export function toArgv(value: string | string[] | null | undefined): string[] {
   if (value == null) return [];
   return Array.isArray(value) ? value : [value];
 }
-
-/** `registry:5000/team/app:1.2` → `registry:5000/team/app` and `1.2`; a digest or no tag means `latest`. */
-export function splitReference(ref: string): { repository: string; tag: string } {
-  const withoutDigest = ref.split("@")[0] ?? ref;
-  const slash = withoutDigest.lastIndexOf("/");
-  const colon = withoutDigest.lastIndexOf(":");
-  return colon > slash
-    ? { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) }
-    : { repository: withoutDigest, tag: "latest" };
-}

@@ -19,6 +19,7 @@ export type EngineInfo = {
   ContainersStopped?: number;
   Images?: number;
   Swarm?: { LocalNodeState?: string };
+  CgroupVersion?: string;
 };
 
 const SWARM_STATES = new Set<HostInfo["swarm"]>(["inactive", "pending", "active", "error", "locked"]);

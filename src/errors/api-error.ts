@@ -23,7 +23,7 @@ export const ERRORS = {
   policy_denied: { status: 403, title: "The container policy does not allow this" },
   no_host_available: { status: 409, title: "No permitted, reachable host matches the selector" },
   idempotency_key_reuse: { status: 422, title: "The idempotency key was used with another request" },
-  too_many_requests: { status: 429, title: "The token has too much going at once" },
+  too_many_requests: { status: 429, title: "The subject has too much going at once" },
   build_failed: { status: 422, title: "The image build failed" },
   payload_too_large: { status: 413, title: "The request body is too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },

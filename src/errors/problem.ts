@@ -104,6 +104,11 @@ function internalError(cause: unknown): ApiError {
   );
 }
 
+/** Whether the client closed its connection before the answer was sent (the server aborts the request's signal). */
+export function clientWentAway(c: Context<AppEnv>): boolean {
+  return c.req.raw.signal.aborted;
+}
+
 export function onError(error: Error, c: Context<AppEnv>): Response {
   const apiError =
     error instanceof ApiError
@@ -111,7 +116,8 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
       : error instanceof HTTPException
         ? fromHttpException(error)
         : internalError(error);
-  if (apiError.status >= 500) {
+  // A client that went away mid-request failed nothing of ours: the access log says it left, at info.
+  if (apiError.status >= 500 && !clientWentAway(c)) {
     const cause = apiError.cause instanceof Error ? apiError.cause : undefined;
     c.get("services")?.logger.error("request failed", {
       requestId: c.get("requestId"),

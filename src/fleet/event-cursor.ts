@@ -12,6 +12,11 @@ const RFC3339 = z.iso.datetime({ offset: true });
 // Offsets are plain JSON numbers, so they stay within what a double holds exactly (about 104 days). A host
 // further behind than that resumes from there: no daemon keeps events that old to replay anyway.
 const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
+// The largest time `decode` reads (20 digits). Times are held within [0, MAX_NANO], so every id `encode` gives
+// out is one `decode` takes back: a time before 1970 or past this (an RFC 3339 `since`, a daemon's clock) is
+// brought to the nearest end.
+const MAX_NANO = 10n ** 20n - 1n;
+const withinRange = (nano: bigint) => (nano < 0n ? 0n : nano > MAX_NANO ? MAX_NANO : nano);
 
 /** `[newest time in ns, how far behind it the start is, { host: how far behind it that host is }]`. */
 const EncodedSchema = z.tuple([
@@ -39,7 +44,7 @@ export class EventCursor {
   }
 
   static at(epochMs: number): EventCursor {
-    return new EventCursor(BigInt(epochMs) * NANOS_PER_MS, new Map());
+    return new EventCursor(withinRange(BigInt(epochMs) * NANOS_PER_MS), new Map());
   }
 
   /** Where a client asks to resume: an id the stream gave out, or an RFC 3339 time for every host. */
@@ -61,6 +66,9 @@ export class EventCursor {
     if (!parsed.success) throw invalid();
     const [newest, startOffset, hosts] = parsed.data;
     const base = BigInt(newest);
+    // Offsets count back from the newest time; one that reaches past zero names a time before any event.
+    if (BigInt(startOffset) > base || Object.values(hosts).some((offset) => BigInt(offset) > base))
+      throw invalid();
     const positions = new Map(Object.entries(hosts).map(([host, offset]) => [host, base - BigInt(offset)]));
     return new EventCursor(base - BigInt(startOffset), positions);
   }
@@ -72,7 +80,7 @@ export class EventCursor {
   }
 
   advance(host: string, timeNano: bigint): void {
-    this.positions.set(host, timeNano);
+    this.positions.set(host, withinRange(timeNano));
   }
 
   /** Keeps only `hosts`: the id of a stream names no host it does not cover. */

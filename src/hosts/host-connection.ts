@@ -145,8 +145,13 @@ function checkSsh(ssh: NonNullable<ConnectionInput["ssh"]>, problems: Problems):
 /**
  * Checks a host's URL and transport settings and splits them into what may be stored in clear and what
  * must be encrypted. Every problem is reported at once, by field; nothing secret appears in a message.
+ * `authorize` sees the parsed, normalised connection before the file system is looked at (a socket's
+ * existence is nobody's business who may not register it).
  */
-export async function resolveConnection(input: ConnectionInput): Promise<ResolvedConnection> {
+export async function resolveConnection(
+  input: ConnectionInput,
+  authorize: (stored: StoredConnection) => void = () => {},
+): Promise<ResolvedConnection> {
   const problems = new Problems();
   const url = parseUrl(input.url, problems);
   problems.throwIfAny();
@@ -161,12 +166,16 @@ export async function resolveConnection(input: ConnectionInput): Promise<Resolve
     if (url.host || url.username) problems.add("url", "must be unix:///absolute/path (three slashes)");
     const socketPath = normalize(decodeURIComponent(url.pathname));
     if (socketPath !== decodeURIComponent(url.pathname)) problems.add("url", "must be a normalised path");
-    else await checkSocket(socketPath, problems);
     problems.throwIfAny();
-    return { url: `unix://${socketPath}`, stored: { transport, socketPath }, secrets: null };
+    const stored: StoredConnection = { transport, socketPath };
+    authorize(stored);
+    await checkSocket(socketPath, problems);
+    problems.throwIfAny();
+    return { url: `unix://${socketPath}`, stored, secrets: null };
   }
 
-  const host = url.hostname;
+  // Host names are case-insensitive: stored, compared and checked in one spelling.
+  const host = url.hostname.toLowerCase();
   const port = Number(url.port || (transport === "ssh" ? 22 : Number.NaN));
   if (!validHost(host)) problems.add("url", "has no valid host name or address");
   if (!Number.isInteger(port) || port < 1 || port > 65535)
@@ -180,17 +189,15 @@ export async function resolveConnection(input: ConnectionInput): Promise<Resolve
       problems.add("tls", "is required for tcp:// (or insecure: true on a loopback address)");
     else if (!isLoopback(host)) problems.add("insecure", "is only allowed for a loopback address: use TLS");
     problems.throwIfAny();
-    return {
-      url: `tcp://${url.host}`,
-      stored: {
-        transport,
-        host: host.replace(/^\[|\]$/g, ""),
-        port,
-        insecure: !input.tls,
-        tls: input.tls ? { ca: input.tls.ca, cert: input.tls.cert } : null,
-      },
-      secrets: input.tls ? { tlsKey: input.tls.key } : null,
+    const stored: StoredConnection = {
+      transport,
+      host: host.replace(/^\[|\]$/g, ""),
+      port,
+      insecure: !input.tls,
+      tls: input.tls ? { ca: input.tls.ca, cert: input.tls.cert } : null,
     };
+    authorize(stored);
+    return { url: `tcp://${url.host}`, stored, secrets: input.tls ? { tlsKey: input.tls.key } : null };
   }
 
   if (url.password) problems.add("url", "must not carry a password: give ssh.privateKey");
@@ -200,16 +207,17 @@ export async function resolveConnection(input: ConnectionInput): Promise<Resolve
   const fingerprint = input.ssh ? checkSsh(input.ssh, problems) : undefined;
   problems.throwIfAny();
   if (!input.ssh || !fingerprint) throw new Error("unreachable: ssh settings were checked above");
-  const username = decodeURIComponent(url.username);
+  const stored: StoredConnection = {
+    transport,
+    host: host.replace(/^\[|\]$/g, ""),
+    port,
+    username: decodeURIComponent(url.username),
+    hostKeyFingerprint: fingerprint,
+  };
+  authorize(stored);
   return {
     url: `ssh://${url.username}@${url.host.includes(":") ? url.host : `${url.host}:${port}`}`,
-    stored: {
-      transport,
-      host: host.replace(/^\[|\]$/g, ""),
-      port,
-      username,
-      hostKeyFingerprint: fingerprint,
-    },
+    stored,
     secrets: {
       sshPrivateKey: input.ssh.privateKey,
       ...(input.ssh.passphrase ? { sshPassphrase: input.ssh.passphrase } : {}),

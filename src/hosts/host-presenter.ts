@@ -36,6 +36,7 @@ export function toHostResponse(record: HostRecord, health: HostHealth): Host {
         ? { username: stored.username, hostKeyFingerprint: stored.hostKeyFingerprint }
         : null,
     insecure: stored.transport === "tcp" && stored.insecure,
+    owner: record.owner,
     source: record.source,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

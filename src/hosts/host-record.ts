@@ -9,6 +9,11 @@ export type HostRecord = {
   stored: StoredConnection;
   sealedSecrets: string | null;
   source: "api" | "file";
+  /**
+   * The subject of the non-admin token that set the connection, or null when an operator did (an admin token,
+   * the CLI, the hosts file). An owned host gets no stored registry credentials and no other subject's placed runs.
+   */
+  owner: string | null;
   createdAt: string;
   updatedAt: string;
 };

@@ -3,7 +3,14 @@ import { ApiError } from "../errors/api-error.js";
 import type { Logger } from "../logging/logger.js";
 import type { HostCreate, HostUpdate } from "../schemas/host.js";
 import type { SecretBox } from "../secrets/secret-box.js";
-import { type ConnectionSecrets, resolveConnection, toConnection, toInput } from "./host-connection.js";
+import { checkTokenConnection, type HostActor, type HostAllowList, OPERATOR } from "./connection-policy.js";
+import {
+  type ConnectionSecrets,
+  type ResolvedConnection,
+  resolveConnection,
+  toConnection,
+  toInput,
+} from "./host-connection.js";
 import type { HostRecord } from "./host-record.js";
 import type { HostRepository } from "./host-repository.js";
 
@@ -13,6 +20,8 @@ export type HostRegistryOptions = {
   probeTimeoutMs: number;
   failureThreshold: number;
   retryIntervalMs: number;
+  /** What non-admin tokens may register (PORTCALL_HOST_ALLOW); undefined for the default deny list. */
+  tokenHostAllow?: HostAllowList | undefined;
 };
 
 /**
@@ -73,10 +82,14 @@ export class HostRegistry {
     return client.then((host) => host.status()).catch(() => UNKNOWN_HEALTH);
   }
 
-  async create(input: HostCreate, source: HostRecord["source"] = "api"): Promise<HostRecord> {
+  async create(
+    input: HostCreate,
+    source: HostRecord["source"] = "api",
+    actor: HostActor = OPERATOR,
+  ): Promise<HostRecord> {
     if (this.records.has(input.id))
       throw new ApiError("host_exists", `Host "${input.id}" is already registered.`);
-    const resolved = await resolveConnection(input);
+    const resolved = await this.resolveFor(actor, input);
     const now = new Date().toISOString();
     const record: HostRecord = {
       id: input.id,
@@ -86,6 +99,7 @@ export class HostRegistry {
       stored: resolved.stored,
       sealedSecrets: await this.seal(resolved.secrets),
       source,
+      owner: actor.kind === "token" ? actor.subject : null,
       createdAt: now,
       updatedAt: now,
     };
@@ -98,22 +112,25 @@ export class HostRegistry {
   async update(
     id: string,
     patch: HostUpdate,
-    options: { allowFileHosts?: boolean } = {},
+    options: { allowFileHosts?: boolean; actor?: HostActor } = {},
   ): Promise<HostRecord> {
     const current = this.writable(id, options);
-    let { url, stored, sealedSecrets } = current;
+    const actor = options.actor ?? OPERATOR;
+    let { url, stored, sealedSecrets, owner } = current;
     const connectionChanged = ["url", "tls", "ssh", "insecure"].some((key) => key in patch);
     if (connectionChanged) {
       const base = toInput(current.url, current.stored, await this.unseal(current.sealedSecrets));
       const nextUrl = patch.url ?? current.url;
       const sameTransport = nextUrl.split(":")[0] === current.url.split(":")[0];
-      const resolved = await resolveConnection({
+      this.checkOwnedBy(actor, current, "change the connection of");
+      const resolved = await this.resolveFor(actor, {
         url: nextUrl,
         tls: patch.tls ?? (sameTransport ? base.tls : undefined),
         ssh: patch.ssh ?? (sameTransport ? base.ssh : undefined),
         insecure: patch.insecure ?? (sameTransport ? base.insecure : undefined),
       });
       ({ url, stored } = resolved);
+      owner = actor.kind === "token" ? actor.subject : null;
       sealedSecrets = await this.seal(resolved.secrets);
     }
     const record: HostRecord = {
@@ -123,6 +140,7 @@ export class HostRegistry {
       url,
       stored,
       sealedSecrets,
+      owner,
       updatedAt: new Date().toISOString(),
     };
     // Removed while this update awaited: do not bring it back.
@@ -135,8 +153,10 @@ export class HostRegistry {
     return record;
   }
 
-  async remove(id: string, options: { allowFileHosts?: boolean } = {}): Promise<void> {
-    this.writable(id, options);
+  async remove(id: string, options: { allowFileHosts?: boolean; actor?: HostActor } = {}): Promise<void> {
+    // Removing another's host would free its id for a daemon of the caller's, under which that host's users
+    // would then send their work.
+    this.checkOwnedBy(options.actor ?? OPERATOR, this.writable(id, options), "remove");
     await this.repository.delete(id);
     this.records.delete(id);
     await this.dropClient(id);
@@ -180,6 +200,25 @@ export class HostRegistry {
     await Promise.all([...this.clients.keys()].map((id) => this.dropClient(id)));
   }
 
+  /** Checks the merged connection against what the actor may reach, before anything is dialled or opened. */
+  private resolveFor(
+    actor: HostActor,
+    input: Parameters<typeof resolveConnection>[0],
+  ): Promise<ResolvedConnection> {
+    return resolveConnection(input, (stored) => {
+      if (actor.kind === "token") checkTokenConnection(stored, this.options.tokenHostAllow);
+    });
+  }
+
+  private checkOwnedBy(actor: HostActor, record: HostRecord, what: string): void {
+    if (actor.kind === "token" && record.owner !== actor.subject) {
+      throw new ApiError(
+        "forbidden",
+        `Only an admin, or the subject that registered it, may ${what} host "${record.id}".`,
+      );
+    }
+  }
+
   private writable(id: string, options: { allowFileHosts?: boolean }): HostRecord {
     const record = this.record(id);
     if (record.source === "file" && !options.allowFileHosts) {
@@ -199,6 +238,7 @@ export class HostRegistry {
       callTimeoutMs: this.options.callTimeoutMs,
       failureThreshold: this.options.failureThreshold,
       retryIntervalMs: this.options.retryIntervalMs,
+      opaqueFaults: record.owner !== null,
     });
   }
 

@@ -15,6 +15,7 @@ function toRow(record: HostRecord): Omit<Row, "version"> {
     connection: JSON.stringify(record.stored),
     secrets: record.sealedSecrets,
     source: record.source,
+    owner: record.owner,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   };
@@ -29,6 +30,7 @@ function fromRow(row: Omit<Row, "version">): HostRecord {
     stored: JSON.parse(row.connection) as StoredConnection,
     sealedSecrets: row.secrets,
     source: row.source,
+    owner: row.owner,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -31,7 +31,7 @@ const KEEP_ALIVE_MS = 15_000;
 /**
  * Streams events as NDJSON (`{"type": …, …}` per line) or SSE (`event: type`). The producer gets the client's
  * abort signal: a client that leaves ends the work upstream at once. A failure after the headers went out
- * becomes a final `error` event carrying the problem document. The stream holds one of the token's stream
+ * becomes a final `error` event carrying the problem document. The stream holds one of the subject's stream
  * slots while it is open (429 before any header when none is left); a handler that had to take it earlier,
  * before opening its upstream, passes it in `slot`.
  */

@@ -1,7 +1,3 @@
-import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env.js";
-import { ApiError } from "../errors/api-error.js";
-
 /**
  * The first object key that appears twice in the same object, compared after unescaping (`"\u0050rivileged"`
  * is `"Privileged"`); undefined when there is none or the text is not JSON (the JSON parser reports that).
@@ -42,16 +38,3 @@ export function duplicateKey(text: string): string | undefined {
   }
   return undefined;
 }
-
-/** Refuses JSON bodies with a key given twice in one object. */
-export const rejectDuplicateKeys = createMiddleware<AppEnv>(async (c, next) => {
-  if (/^application\/(.+\+)?json/i.test(c.req.header("Content-Type") ?? "")) {
-    const key = duplicateKey(await c.req.text());
-    if (key !== undefined) {
-      throw new ApiError("invalid_request", `The JSON body gives the key "${key}" twice in one object.`, {
-        errors: [{ location: "json", path: key, message: "duplicate key" }],
-      });
-    }
-  }
-  await next();
-});

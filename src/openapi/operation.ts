@@ -2,6 +2,7 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { authenticate, requireScope } from "../auth/authenticate.js";
 import type { Scope } from "../auth/scopes.js";
 import type { ErrorCode } from "../errors/api-error.js";
+import { type BodyTypes, JSON_BODY_LIMIT, requestBody } from "../middleware/request-body.js";
 import { problemResponses } from "./responses.js";
 
 export const BEARER_SCHEME = "bearer";
@@ -10,9 +11,20 @@ type OperationConfig = Omit<RouteConfig, "security" | "middleware" | "operationI
   operationId: string;
   /** Every error code the operation can answer with; their problem+json responses are generated. */
   errors: ErrorCode[];
+  /** Body limits of media types other than JSON's 1 MiB (a build's tar context). */
+  bodyLimits?: Record<string, number>;
 };
 
-function withProblems<R extends OperationConfig>({ errors, ...route }: R, extra: ErrorCode[]) {
+/** The media types a route's body may have, each with its limit. */
+function bodyTypes(route: OperationConfig): BodyTypes | undefined {
+  const content = route.request?.body?.content;
+  if (!content) return undefined;
+  return Object.fromEntries(
+    Object.keys(content).map((type) => [type, route.bodyLimits?.[type] ?? JSON_BODY_LIMIT]),
+  );
+}
+
+function withProblems<R extends OperationConfig>({ errors, bodyLimits: _, ...route }: R, extra: ErrorCode[]) {
   const problems = problemResponses(...errors, ...extra, "internal_error");
   // Handlers return only their successes (errors are thrown as ApiError), so their types keep R's responses.
   return { ...route, responses: { ...route.responses, ...problems } as R["responses"] };
@@ -29,7 +41,11 @@ export function operation<const R extends OperationConfig>(scope: Scope, route: 
     responses,
     description: `${route.description ? `${route.description}\n\n` : ""}Requires the \`${scope}\` scope.`,
     security: [{ [BEARER_SCHEME]: [scope] }],
-    middleware: [authenticate(route.operationId), requireScope(scope)] as const,
+    middleware: [
+      authenticate(route.operationId),
+      requireScope(scope),
+      requestBody(bodyTypes(route) ?? {}),
+    ] as const,
   });
 }
 

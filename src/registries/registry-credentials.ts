@@ -1,18 +1,12 @@
 import type { Kysely } from "kysely";
+import { registryOf } from "../docker/image-reference.js";
 import { ApiError } from "../errors/api-error.js";
+import type { HostRecord } from "../hosts/host-record.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { StoreSchema } from "../store/schema.js";
 
 export type RegistryCredential = { username: string; password: string };
 export type RegistrySummary = { address: string; username: string; createdAt: string; updatedAt: string };
-
-/** The registry part of an image reference (`registry:5000/team/app:1` → `registry:5000`), or Docker Hub's. */
-export function registryOf(image: string): string {
-  const first = image.split("/")[0] ?? "";
-  const hasRegistry =
-    image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-  return hasRegistry ? first : "docker.io";
-}
 
 /**
  * Credentials per registry, stored with the password sealed like host secrets and never returned: pulls,
@@ -73,12 +67,18 @@ export class RegistryCredentials {
       throw new ApiError("registry_not_found", `No credentials are stored for ${address}.`);
   }
 
-  /** The credential for an image: the caller's own when given, else the stored one for its registry, if any. */
+  /**
+   * The credential for an image on a host: the caller's own when given, else the stored one for its registry,
+   * if any — but only for a host whose connection an operator set. The daemon receives the password in clear
+   * (X-Registry-Auth), so a host a token pointed portcall at could be that token's own listener.
+   */
   async forImage(
     image: string,
     given: RegistryCredential | undefined,
+    host: Pick<HostRecord, "owner">,
   ): Promise<RegistryCredential | undefined> {
     if (given) return given;
+    if (host.owner !== null) return undefined;
     const row = await this.db
       .selectFrom("registries")
       .select(["username", "secret"])

@@ -30,7 +30,7 @@ async function assess(hosts: HostRegistry, host: HostRecord, signal: AbortSignal
 /**
  * Picks where a run goes: among the hosts the principal may use whose labels match, a reachable one with the
  * fewest running containers (ties go to the first id, so placement is predictable). Hosts the principal may not
- * use are not mentioned in the refusal: to this caller they do not exist.
+ * use, and hosts another subject registered, are not mentioned in the refusal: to this caller they do not exist.
  */
 export async function placeRun(
   hosts: HostRegistry,
@@ -38,7 +38,13 @@ export async function placeRun(
   labels: Record<string, string>,
   signal: AbortSignal,
 ): Promise<HostRecord> {
-  const permitted = hosts.list().filter((host) => canUseHost(principal, host));
+  // A host another subject's token pointed portcall at could be that token's own listener: a run placed there
+  // would hand it this caller's image, command and environment. Only a caller who names it directly goes there.
+  const permitted = hosts
+    .list()
+    .filter(
+      (host) => canUseHost(principal, host) && (host.owner === null || host.owner === principal.subject),
+    );
   const reasons: HostReason[] = permitted
     .filter((host) => !matches(host, labels))
     .map((host) => ({ host: host.id, reason: "labels do not match" }));

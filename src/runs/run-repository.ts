@@ -115,13 +115,24 @@ export class RunRepository {
     await this.db.updateTable("runs").set({ cancel_requested: 0 }).where("id", "=", id).execute();
   }
 
-  /** Runs whose end was not seen yet, and ended ones whose container is still to be removed. */
-  unfinished(): Promise<RunRow[]> {
+  /**
+   * Runs whose end was not seen yet, and ended ones whose container is still to be removed. A run keeps its
+   * subject and token, not who issued the token: a token portcall minted is in its tokens table, any other
+   * came from the OIDC issuer.
+   */
+  unfinished(): Promise<Array<RunRow & { issuer: "portcall" | "oidc" }>> {
     return this.db
       .selectFrom("runs")
-      .selectAll()
+      .leftJoin("tokens", "tokens.id", "runs.token_id")
+      .selectAll("runs")
+      .select(
+        sql<"portcall" | "oidc">`case when tokens.id is null then 'oidc' else 'portcall' end`.as("issuer"),
+      )
       .where((eb) =>
-        eb.or([eb("status", "=", "running"), eb.and([eb("remove", "=", 1), eb("removed", "=", 0)])]),
+        eb.or([
+          eb("runs.status", "=", "running"),
+          eb.and([eb("runs.remove", "=", 1), eb("runs.removed", "=", 0)]),
+        ]),
       )
       .execute();
   }

@@ -4,12 +4,12 @@ import type { Kysely } from "kysely";
 import type { Principal } from "../auth/principal.js";
 import { checkCreatedVolumes, type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
 import type { ContainerExit, DockerHost } from "../docker/docker-host.js";
-import { splitReference } from "../docker/engine-values.js";
+import { splitReference } from "../docker/image-reference.js";
 import { type CapturedOutput, OutputCapture } from "../docker/output-capture.js";
 import { ApiError } from "../errors/api-error.js";
 import type { HostRecord } from "../hosts/host-record.js";
 import type { HostRegistry } from "../hosts/host-registry.js";
-import type { ConcurrencyLimiter } from "../limits/concurrency-limiter.js";
+import { type ConcurrencyLimiter, limitHolder } from "../limits/concurrency-limiter.js";
 import type { Logger } from "../logging/logger.js";
 import type { RegistryCredential } from "../registries/registry-credentials.js";
 import { containerSpecOf, type RunCreate } from "../schemas/run.js";
@@ -99,7 +99,7 @@ export class RunService {
     const labels = { ...spec.labels, [RUN_LABEL]: id };
     // The policy is checked before anything happens on the host.
     const body = toDockerCreateBody({ ...spec, labels }, principal.policy, this.defaults);
-    const release = this.limits.acquire(principal.tokenId, "runs");
+    const release = this.limits.acquire(limitHolder(principal), "runs");
     try {
       const client = await this.hosts.get(host.id);
       const pullMs = await this.ensureImage(client, input, auth, signal);
@@ -193,7 +193,7 @@ export class RunService {
     void this.repository.unfinished().then(
       (rows) => {
         for (const row of rows) {
-          const slot = row.status === "running" ? this.limits.occupy(row.token_id, "runs") : undefined;
+          const slot = row.status === "running" ? this.limits.occupy(limitHolder(row), "runs") : undefined;
           this.watch(row.id, undefined, slot);
         }
       },

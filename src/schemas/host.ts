@@ -14,7 +14,9 @@ export const HostLabelsSchema = z
   .record(z.string().regex(LABEL_KEY, "label keys are letters, digits and . _ / -"), z.string().max(256))
   .refine((labels) => Object.keys(labels).length <= 64, "at most 64 labels")
   .openapi("HostLabels", {
-    description: "Free-form labels, used by token grants and placement (`env: prod`, `pool: build`).",
+    description:
+      "Free-form labels, used by token grants and placement (`env: prod`, `pool: build`). Setting or changing " +
+      "them needs the `hosts:label` scope.",
     example: { env: "prod", pool: "build" },
   });
 
@@ -74,7 +76,7 @@ const hostFields = {
   tls: HostTlsInputSchema.optional(),
   ssh: HostSshInputSchema.optional(),
   insecure: z.boolean().optional().openapi({
-    description: "Allow plain `tcp://` without TLS. Refused unless the address is loopback.",
+    description: "Allow plain `tcp://` without TLS. Refused unless the address is loopback; admin only.",
   }),
 };
 
@@ -146,6 +148,14 @@ export const HostSchema = z
       .nullable()
       .openapi("HostSsh", { description: "Who portcall logs in as and which host key it expects." }),
     insecure: z.boolean(),
+    owner: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "null when an operator (an admin token, the CLI, the hosts file) set the connection; else the subject of " +
+          "the token that did. Such a host gets no stored registry credentials and no other subject's placed runs.",
+      }),
     source: z.enum(["api", "file"]).openapi({
       description: "`file` hosts come from PORTCALL_HOSTS_FILE and cannot be changed through the API.",
     }),

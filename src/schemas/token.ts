@@ -38,10 +38,17 @@ export const TokenCreateSchema = z
         description: "Lifetime: `30d`, `12h`, `15m`, or seconds. At most the server's maximum.",
         example: "30d",
       }),
-    subject: z.string().min(1).max(200).optional().openapi({
-      description:
-        "Who the token acts for, as recorded in the audit log. Defaults to the caller's subject; only an admin may set another.",
-    }),
+    subject: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({
+        description:
+          "Who the token acts for, as recorded in the audit log; host ownership, placement and concurrency limits " +
+          "go by it. A non-admin's token acts for its creator's subject; only an admin may set one, and an admin's " +
+          "token without one gets a subject of its own (`token:<id>`).",
+      }),
   })
   .strict()
   .openapi("TokenCreate", {

@@ -119,4 +119,52 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex("idempotency_expiry").on("idempotency_keys").column("expires_at").execute();
     },
   },
+  "0005_host_owner": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("hosts").addColumn("owner", "text").execute();
+      // Who registered an existing host was not recorded. Unix sockets and plain TCP always needed admin; for
+      // the others assume the worst, so they get no stored credentials until an admin sets them again.
+      await sql`update hosts set owner = 'unknown' where json_extract(connection, '$.transport') <> 'unix'
+        and not coalesce(json_extract(connection, '$.insecure'), 0)`.execute(db);
+    },
+  },
+  "0006_token_ancestors": {
+    async up(db: Kysely<unknown>) {
+      // Every token's chain of creators, one row per ancestor: revoking a token reaches its descendants by an
+      // index, and authenticating one checks all its ancestors in the same query, without parsing JSON.
+      await db.schema
+        .createTable("token_ancestors")
+        .addColumn("token_id", "text", (col) => col.notNull())
+        .addColumn("ancestor_id", "text", (col) => col.notNull())
+        .addPrimaryKeyConstraint("token_ancestors_pk", ["token_id", "ancestor_id"])
+        .execute();
+      await db.schema
+        .createIndex("token_ancestors_ancestor")
+        .on("token_ancestors")
+        .columns(["ancestor_id", "token_id"])
+        .execute();
+      // Existing tokens get theirs from `created_by`; a creator that is no token of the store (`cli`, an OIDC
+      // token) ends the chain.
+      await sql`insert into token_ancestors (token_id, ancestor_id)
+        with recursive chain (token_id, ancestor_id) as (
+          select child.id, parent.id from tokens child join tokens parent on parent.id = child.created_by
+          union
+          select chain.token_id, parent.id from chain
+            join tokens step on step.id = chain.ancestor_id
+            join tokens parent on parent.id = step.created_by
+        )
+        select token_id, ancestor_id from chain`.execute(db);
+      // Revocation is transitive from now on, also for what was revoked before: a token whose ancestor is
+      // revoked is revoked as of then.
+      await sql`update tokens set revoked_at = (
+          select min(ancestor.revoked_at) from token_ancestors lineage
+            join tokens ancestor on ancestor.id = lineage.ancestor_id
+          where lineage.token_id = tokens.id
+        )
+        where revoked_at is null and exists (
+          select 1 from token_ancestors lineage join tokens ancestor on ancestor.id = lineage.ancestor_id
+          where lineage.token_id = tokens.id and ancestor.revoked_at is not null
+        )`.execute(db);
+    },
+  },
 };

@@ -5,6 +5,7 @@ export type StoreSchema = {
   meta: MetaTable;
   hosts: HostsTable;
   tokens: TokensTable;
+  token_ancestors: TokenAncestorsTable;
   audit: AuditTable;
   registries: RegistriesTable;
   runs: RunsTable;
@@ -81,6 +82,8 @@ export type HostsTable = {
   /** JWE (compact) of the secret connection settings, or null when there are none. */
   secrets: string | null;
   source: "api" | "file";
+  /** Subject of the non-admin token that set the connection; null for an operator's (migration 0005). */
+  owner: string | null;
   created_at: string;
   updated_at: string;
   version: Generated<number>;
@@ -102,6 +105,12 @@ export type TokensTable = {
   expires_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
+};
+
+/** One row per token and each token before it in the chain that minted it (its creator, the creator's…). */
+export type TokenAncestorsTable = {
+  token_id: string;
+  ancestor_id: string;
 };
 
 export type AuditTable = {

@@ -1,5 +1,7 @@
+import type Dockerode from "dockerode";
 import { beforeAll, describe, expect, it } from "vitest";
-import { toDockerCreateBody } from "../../src/docker/create-policy.js";
+import { toContainerPowers } from "../../src/docker/container-mapper.js";
+import { checkExecTarget, toDockerCreateBody } from "../../src/docker/create-policy.js";
 import { ApiError } from "../../src/errors/api-error.js";
 import { ContainerSpecSchema } from "../../src/schemas/container-create.js";
 import { type TestApp, testApp } from "../support/app.js";
@@ -134,5 +136,33 @@ describe("the create schema over HTTP", () => {
     const res = await create(raw);
     expect(res.status).toBe(400);
     expect((await readJson(res)).code).toBe("invalid_request");
+  });
+});
+
+describe("what exec weighs of a container", () => {
+  const inspected = (hostConfig: Record<string, unknown>) =>
+    ({ Id: "c1", HostConfig: hostConfig, Mounts: [] }) as unknown as Dockerode.ContainerInspectInfo;
+  const refusal = (powers: ReturnType<typeof toContainerPowers>) => {
+    try {
+      checkExecTarget(powers, {});
+      return undefined;
+    } catch (error) {
+      return error instanceof ApiError ? error.message : String(error);
+    }
+  };
+
+  it("refuses a container in the host's cgroup namespace where that is not every container's default", () => {
+    const info = inspected({ CgroupnsMode: "host" });
+    expect(refusal(toContainerPowers(info, [], { hostCgroupIsDefault: false }))).toMatch(
+      /shares the cgroup namespace of host/,
+    );
+    // On a cgroup v1 daemon every container is there unless it asks otherwise.
+    expect(refusal(toContainerPowers(info, [], { hostCgroupIsDefault: true }))).toBeUndefined();
+    expect(refusal(toContainerPowers(inspected({ CgroupnsMode: "private" }), []))).toBeUndefined();
+  });
+
+  it("refuses a container with kernel settings of its own", () => {
+    const info = inspected({ Sysctls: { "kernel.shm_rmid_forced": "1" } });
+    expect(refusal(toContainerPowers(info, []))).toMatch(/kernel settings \(kernel.shm_rmid_forced=1\)/);
   });
 });

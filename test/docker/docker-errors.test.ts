@@ -49,6 +49,28 @@ describe("daemon and socket failures become portcall errors", () => {
     expect(error.message).not.toContain("HTTP code");
   });
 
+  it.each([
+    [{ message: { nested: true } }, 'answered HTTP 500: {"message":{"nested":true}}.'],
+    [{ error: "engine says no" }, "answered HTTP 500: engine says no."],
+    [{}, "answered HTTP 500."],
+    [Buffer.from("not json at all"), "answered HTTP 500: not json at all."],
+  ])("reads a daemon's error body %j as text, never as [object Object]", (json, reads) => {
+    // As docker-modem builds it: the body's `message`, else `error`, else the body, pasted into a string.
+    const error = Object.assign(new Error(`(HTTP code 500) server error - ${String(json)} `), {
+      statusCode: 500,
+      json,
+    });
+    expect(toApiError(error, context).message).toBe(`Host "edge-1" ${reads}`);
+  });
+
+  it("says nothing rather than [object Object] for a streaming call's body without a message", () => {
+    const error = Object.assign(new Error("(HTTP code 500) server error - [object Object] "), {
+      statusCode: 500,
+      json: null,
+    });
+    expect(toApiError(error, context).message).toBe('Host "edge-1" answered HTTP 500.');
+  });
+
   it("passes a daemon 400 on as invalid_request with the daemon's reason", () => {
     const error = toApiError(modemError(400, "invalid filter 'x'"), context);
     expect(error).toMatchObject({ code: "invalid_request", status: 400 });

@@ -61,6 +61,18 @@ describe("the resume cursor of the merged event stream", () => {
     expect(cursor.sinceFor("any")).toBe(BigInt(Date.parse("2026-11-28T00:02:03.500Z")) * 1_000_000n);
   });
 
+  it("gives out only ids it takes back, whatever time it is asked to start from", () => {
+    for (const since of ["1900-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z"]) {
+      const cursor = EventCursor.resume(since);
+      const resumed = EventCursor.decode(cursor.encode());
+      expect(resumed.sinceFor("any")).toBe(cursor.sinceFor("any"));
+      expect(resumed.sinceFor("any")).toBeGreaterThanOrEqual(0n);
+    }
+    const clocked = EventCursor.at(0);
+    clocked.advance("skewed", 10n ** 24n);
+    expect(() => EventCursor.decode(clocked.encode())).not.toThrow();
+  });
+
   it("refuses anything it did not give out with 400", () => {
     const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
     for (const text of [
@@ -71,6 +83,10 @@ describe("the resume cursor of the merged event stream", () => {
       encode(["1", -1, {}]),
       encode(["x", 0, {}]),
       encode(["1", 0, { rig1: 1.5 }]),
+      // Offsets reaching back past zero: the start or a host before any time there is.
+      encode(["1", 9007199254740991, {}]),
+      encode(["1", 2, {}]),
+      encode(["5", 0, { rig1: 6 }]),
       "A".repeat(9000),
     ]) {
       expect(() => EventCursor.resume(text), text.slice(0, 40)).toThrow(

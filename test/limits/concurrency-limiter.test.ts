@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/errors/api-error.js";
-import { ConcurrencyLimiter } from "../../src/limits/concurrency-limiter.js";
+import { ConcurrencyLimiter, limitHolder } from "../../src/limits/concurrency-limiter.js";
 
-describe("a token's concurrency limits", () => {
+describe("a subject's concurrency limits", () => {
   it("refuses past the limit with 429 and Retry-After, and gives the slot back once", () => {
     const limiter = new ConcurrencyLimiter({ runs: 1, exec: 2, streams: 1 });
     const release = limiter.acquire("token-a", "runs");
@@ -24,7 +24,19 @@ describe("a token's concurrency limits", () => {
     expect(() => limiter.acquire("token-a", "runs")).not.toThrow();
   });
 
-  it("counts each token and each kind apart", () => {
+  it("counts the tokens of one subject together, and the same subject name at another issuer apart", () => {
+    const limiter = new ConcurrencyLimiter({ runs: 1, exec: 1, streams: 2 });
+    const parent = limitHolder({ issuer: "portcall", subject: "token:parent" });
+    const child = limitHolder({ issuer: "portcall", subject: "token:parent" });
+    limiter.acquire(parent, "streams");
+    limiter.acquire(child, "streams");
+    expect(() => limiter.acquire(child, "streams")).toThrow(/2 open streams going/);
+    expect(() =>
+      limiter.acquire(limitHolder({ issuer: "oidc", subject: "token:parent" }), "streams"),
+    ).not.toThrow();
+  });
+
+  it("counts each holder and each kind apart", () => {
     const limiter = new ConcurrencyLimiter({ runs: 1, exec: 1, streams: 1 });
     limiter.acquire("token-a", "streams");
     expect(() => limiter.acquire("token-b", "streams")).not.toThrow();

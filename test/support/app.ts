@@ -47,6 +47,7 @@ export async function testServices(options: TestAppOptions = {}): Promise<Servic
     tokenOptions: { ...TEST_TOKEN_OPTIONS, ...options.tokens },
     oidc: options.oidc,
     containerDefaults: { memoryBytes: 256 * 1024 * 1024, pids: 512 },
+    buildLimits: { memoryBytes: 512 * 1024 * 1024, cpus: 1 },
     limits: { runs: 20, exec: 10, streams: 20, ...options.limits },
     runMaxWaitSeconds: 120,
   });

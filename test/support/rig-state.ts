@@ -4,6 +4,8 @@ export type RigDaemon = {
   socket: string;
   dockerHost: string;
   bridge: string;
+  /** The bridge's address on the rig's machine: what the daemon's containers reach it by. */
+  gateway: string;
   pidfile: string;
   dataRoot: string;
   log: string;

@@ -1,5 +1,8 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 
@@ -55,4 +58,32 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     return fetch(`${url}${path}`, { ...init, headers });
   };
   return { child, url, log, token, api };
+}
+
+export type FreshServer = RunningServer & {
+  dataDir: string;
+  /** SIGTERM, as an operator stops it, resolving once it exited (it drains and closes its store first). */
+  stop(): Promise<void>;
+  /** Kills it and removes its data folder. */
+  discard(): Promise<void>;
+};
+
+/** `startServer` over a data folder of its own, made for it. */
+export async function startFreshServer(env: Record<string, string> = {}): Promise<FreshServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), "portcall-e2e-"));
+  const server = await startServer({ PORTCALL_DATA_DIR: dataDir, ...env });
+  return {
+    ...server,
+    dataDir,
+    stop: async () => {
+      if (server.child.exitCode !== null) return;
+      const exited = once(server.child, "exit");
+      server.child.kill("SIGTERM");
+      await exited;
+    },
+    discard: async () => {
+      server.child.kill("SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

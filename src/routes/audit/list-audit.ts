@@ -50,7 +50,9 @@ export const listAuditRoute = operation("audit:read", {
   summary: "Read the audit log",
   description:
     "Every mutating request and every refused one (401, 403), newest first. A token without `admin` or the `*` " +
-    "host grant sees only entries about hosts it may use.",
+    "host grant sees only entries about hosts it may use. Requests without a valid token are written one by one " +
+    "up to 20 a minute per kind of refusal; the rest become one entry with their count (`method` and `path` " +
+    "`*`). Long fields are cut, and entries older than PORTCALL_AUDIT_RETENTION_DAYS are deleted.",
   request: { query: AuditQuerySchema },
   errors: ["invalid_request"],
   responses: { 200: jsonResponse(AuditPageSchema, "One page of entries.") },

@@ -35,7 +35,7 @@ export const execContainerRoute = operation("containers:exec", {
     "capabilities, host devices, loosened security options or a namespace of the host or another container, " +
     "or that binds a host path (directly or through a volume) or uses the host network beyond the token's " +
     "policy grants, is 403 `policy_denied`.\n\n" +
-    "Each call holds one of the token's exec slots until it ends (429 `too_many_requests` past the limit).",
+    "Each call holds one of its subject's exec slots until it ends (429 `too_many_requests` past the limit).",
   request: {
     params: ContainerParamsSchema,
     body: { content: { "application/json": { schema: ExecRequestSchema } }, required: true },

@@ -1,4 +1,5 @@
-import { grantedHost } from "../../auth/host-access.js";
+import { principalOf } from "../../auth/authenticate.js";
+import { grantedHost, hostActor } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
 import { operation } from "../../openapi/operation.js";
 import { HostParamsSchema } from "../../schemas/params.js";
@@ -10,9 +11,11 @@ export const deleteHostRoute = operation("hosts:write", {
   tags: ["Hosts"],
   summary: "Unregister a host",
   description:
-    "Forgets the host and its secrets, and ends calls in flight to it. Its containers are not touched.",
+    "Forgets the host and its secrets, and ends calls in flight to it. Its containers are not touched. A " +
+    "non-admin token may remove only a host its subject registered: the freed id could otherwise be taken by " +
+    "a daemon of its own, which that host's users would then reach.",
   request: { params: HostParamsSchema },
-  errors: ["invalid_request", "host_not_found", "host_read_only", "internal_error"],
+  errors: ["invalid_request", "forbidden", "host_not_found", "host_read_only", "internal_error"],
   responses: {
     204: { description: "The host was unregistered." },
   },
@@ -20,7 +23,8 @@ export const deleteHostRoute = operation("hosts:write", {
 
 export function registerDeleteHost(app: App): void {
   app.openapi(deleteHostRoute, async (c) => {
-    await c.get("services").hosts.remove(grantedHost(c, c.req.valid("param").host).id);
+    const { id } = grantedHost(c, c.req.valid("param").host);
+    await c.get("services").hosts.remove(id, { actor: hostActor(principalOf(c)) });
     return c.body(null, 204);
   });
 }

@@ -1,8 +1,6 @@
 import { principalOf } from "../../auth/authenticate.js";
-import { checkMayConnect, grantedHost } from "../../auth/host-access.js";
-import { canUseHost } from "../../auth/principal.js";
+import { checkMayLabel, grantedHost, hostActor } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
-import { ApiError } from "../../errors/api-error.js";
 import { operation } from "../../openapi/operation.js";
 import { jsonResponse } from "../../openapi/responses.js";
 import { HostSchema, HostUpdateSchema } from "../../schemas/host.js";
@@ -17,7 +15,8 @@ export const updateHostRoute = operation("hosts:write", {
   summary: "Change a registered host",
   description:
     "Changes only the fields given. A change of `url`, `tls`, `ssh` or `insecure` is checked like a registration " +
-    "and replaces the host's connection: calls in flight on the old one are ended.",
+    "and replaces the host's connection: calls in flight on the old one are ended. A non-admin token may change " +
+    "the connection only of a host its subject registered, and labels only with `hosts:label`.",
   request: {
     params: HostParamsSchema,
     body: { content: { "application/json": { schema: HostUpdateSchema } }, required: true },
@@ -37,17 +36,11 @@ export const updateHostRoute = operation("hosts:write", {
 
 export function registerUpdateHost(app: App): void {
   app.openapi(updateHostRoute, async (c) => {
-    const { id } = grantedHost(c, c.req.valid("param").host);
+    const { id, labels } = grantedHost(c, c.req.valid("param").host);
     const patch = c.req.valid("json");
-    checkMayConnect(c, patch);
-    // A token may not move a host under labels its own grants would not cover.
-    if (patch.labels && !canUseHost(principalOf(c), { id, labels: patch.labels })) {
-      throw new ApiError(
-        "forbidden",
-        `The token's host grants would not cover host "${id}" with these labels.`,
-      );
-    }
-    const record = await c.get("services").hosts.update(id, patch);
+    const principal = principalOf(c);
+    checkMayLabel(principal, id, patch.labels, labels);
+    const record = await c.get("services").hosts.update(id, patch, { actor: hostActor(principal) });
     return c.json(await presentHost(c, record), 200);
   });
 }

@@ -1,11 +1,16 @@
-import { pipeline, Readable, Transform } from "node:stream";
 import { z } from "@hono/zod-openapi";
+import { principalOf } from "../../auth/authenticate.js";
 import { grantedClient } from "../../auth/host-access.js";
-import { contextFromFiles } from "../../docker/build-context.js";
+import { checkMayWriteImages } from "../../auth/image-grants.js";
+import { type BuildContext, filesContext } from "../../docker/build-context.js";
+import { buildSandbox, checkDockerfile } from "../../docker/build-policy.js";
+import { BUILD_CONTEXT_LIMIT, spoolTarContext } from "../../docker/build-upload.js";
 import type { BuildSettings } from "../../docker/docker-host.js";
 import type { App } from "../../env.js";
 import { ApiError } from "../../errors/api-error.js";
 import { eventStream, streamFormat } from "../../http/event-stream.js";
+import { acquireSlot } from "../../limits/concurrency-limiter.js";
+import { parseMediaType } from "../../middleware/request-body.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, streamableResponse } from "../../openapi/responses.js";
 import { ImageReferenceSchema } from "../../schemas/container-create.js";
@@ -13,9 +18,6 @@ import { ImageDetailSchema } from "../../schemas/image.js";
 import { HostParamsSchema } from "../../schemas/params.js";
 import { repeatedQuery } from "../../schemas/query.js";
 import { StreamErrorEventSchema } from "../../schemas/stream.js";
-
-/** The largest tar context a build takes; the stream to the daemon is cut beyond it. */
-export const BUILD_CONTEXT_LIMIT = 256 * 1024 * 1024;
 
 const RELATIVE_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]{1,255}$/;
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -79,7 +81,7 @@ const BuildEventSchema = z
     description: "One event of a build's stream: output lines, then one result or error.",
   });
 
-export const buildImageRoute = operation("images:write", {
+export const buildImageRoute = operation("images:build", {
   method: "post",
   path: "/v1/hosts/{host}/images/build",
   operationId: "buildImage",
@@ -87,9 +89,12 @@ export const buildImageRoute = operation("images:write", {
   summary: "Build an image on a host",
   description:
     "From a Dockerfile text and a small map of files (`application/json`), or from a tar context " +
-    "(`application/x-tar`, at most 256 MiB, settings in the query). A failing step is 422 `build_failed` with " +
-    "the daemon's message, never a 200 with the error inside. `Accept: application/x-ndjson` or " +
-    "`text/event-stream` streams the build output.",
+    "(`application/x-tar`, plain or gzipped, at most 256 MiB once decompressed, settings in the query; read " +
+    "whole and checked before anything reaches the daemon). Builds run sandboxed like containers: `RUN` steps " +
+    "get the configured memory and CPU limits and no network unless the token's policy grants `build.network`; " +
+    "an `ADD` of a URL (or of a variable, which could be one) is 403 `policy_denied` unless it grants " +
+    "`build.remoteSources`. A failing step is 422 `build_failed` with the daemon's message, never a 200 with " +
+    "the error inside. `Accept: application/x-ndjson` or `text/event-stream` streams the build output.",
   request: {
     params: HostParamsSchema,
     query: TarBuildQuerySchema,
@@ -106,12 +111,14 @@ export const buildImageRoute = operation("images:write", {
   errors: [
     ...HOST_CALL_ERRORS,
     "build_failed",
+    "policy_denied",
     "image_not_found",
     "registry_auth_failed",
     "payload_too_large",
     "unsupported_media_type",
     "too_many_requests",
   ],
+  bodyLimits: { "application/x-tar": BUILD_CONTEXT_LIMIT },
   responses: {
     200: streamableResponse(
       "The built image; or the stream of the build.",
@@ -121,33 +128,13 @@ export const buildImageRoute = operation("images:write", {
   },
 });
 
-/**
- * The uploaded tar as a stream, cut with 413 once it passes the limit. `pipeline` carries an upload the client
- * aborts into the daemon request as an error, instead of an unhandled stream error that would end the process.
- */
-function tarContext(body: ReadableStream<Uint8Array> | null): Readable {
-  if (!body) throw new ApiError("invalid_request", "A tar build needs the context as the request body.");
-  let seen = 0;
-  const limit = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      if (seen > BUILD_CONTEXT_LIMIT)
-        done(new ApiError("payload_too_large", "The build context is larger than 256 MiB."));
-      else done(null, chunk);
-    },
-  });
-  pipeline(Readable.fromWeb(body as never), limit, () => {
-    // Errors reach the daemon request through `limit`, which docker-modem reads and destroys on error.
-  });
-  return limit;
-}
-
 export function registerBuildImage(app: App): void {
   app.openapi(buildImageRoute, async (c) => {
     const { host: hostId } = c.req.valid("param");
-    const isTar = (c.req.header("Content-Type") ?? "").startsWith("application/x-tar");
-    let context: Readable;
-    let settings: BuildSettings;
+    // The body gate let through only the declared types, exactly.
+    const isTar = parseMediaType(c.req.header("Content-Type") ?? "")?.type === "application/x-tar";
+    let readContext: () => Promise<BuildContext>;
+    let settings: Omit<BuildSettings, "sandbox">;
     if (isTar) {
       const query = c.req.valid("query");
       if (query.tag.length === 0)
@@ -160,7 +147,8 @@ export function registerBuildImage(app: App): void {
           query.buildArg.map((arg) => [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]),
         ),
       };
-      context = tarContext(c.req.raw.body);
+      const dockerfile = settings.dockerfile ?? "Dockerfile";
+      readContext = () => spoolTarContext(c.req.raw.body, { dockerfile, signal: c.req.raw.signal });
     } else {
       const parsed = BuildFromFilesSchema.safeParse(c.req.valid("json"));
       if (!parsed.success) {
@@ -178,23 +166,60 @@ export function registerBuildImage(app: App): void {
       }
       const body = parsed.data;
       settings = { tags: body.tags, target: body.target, buildArgs: body.buildArgs, labels: body.labels };
-      context = contextFromFiles(body.dockerfile, body.files ?? {});
+      readContext = async () => filesContext(body.dockerfile, body.files ?? {});
     }
     c.set("audit", { operationId: "buildImage", host: hostId, target: settings.tags.join(" ") });
-    const host = await grantedClient(c, hostId).catch((error: unknown) => {
-      context.destroy();
+    checkMayWriteImages(principalOf(c), settings.tags);
+    // The host first: a token that may not use it gets nothing of its upload read.
+    const host = await grantedClient(c, hostId);
+    const { policy } = principalOf(c);
+    const build = { ...settings, sandbox: buildSandbox(policy, c.get("services").buildLimits) };
+    // A build holds one of the token's stream slots while it runs: an upload spooled for it holds up to 256 MiB
+    // of this machine's disk until then.
+    const slot = acquireSlot(c, "streams");
+    const context = await checkedContext(readContext, policy).catch((error: unknown) => {
+      slot();
       throw error;
     });
     const format = streamFormat(c);
     if (!format) {
-      const { imageId } = await host.buildImage(context, settings, undefined, { signal: c.req.raw.signal });
-      return c.json(await host.inspectImage(imageId, { signal: c.req.raw.signal }), 200);
+      try {
+        const signal = c.req.raw.signal;
+        const { imageId } = await host.buildImage(context.open(), build, undefined, { signal });
+        return c.json(await host.inspectImage(imageId, { signal }), 200);
+      } finally {
+        slot();
+        await context.dispose();
+      }
     }
-    return eventStream(c, format, async (send, signal) => {
-      const { imageId } = await host.buildImage(context, settings, (line) => send("output", { line }), {
-        signal,
-      });
-      await send("result", { image: await host.inspectImage(imageId, { signal }) });
-    }) as never;
+    return eventStream(
+      c,
+      format,
+      async (send, signal) => {
+        try {
+          const onOutput = (line: string) => send("output", { line });
+          const { imageId } = await host.buildImage(context.open(), build, onOutput, { signal });
+          await send("result", { image: await host.inspectImage(imageId, { signal }) });
+        } finally {
+          await context.dispose();
+        }
+      },
+      slot,
+    );
   });
+}
+
+/** The context with its Dockerfile checked; one that fails the check is disposed of before the refusal. */
+async function checkedContext(
+  read: () => Promise<BuildContext>,
+  policy: Record<string, unknown>,
+): Promise<BuildContext> {
+  const context = await read();
+  try {
+    checkDockerfile(context.dockerfile, policy);
+    return context;
+  } catch (error) {
+    await context.dispose();
+    throw error;
+  }
 }

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { principalOf } from "../../auth/authenticate.js";
 import { grantedClient } from "../../auth/host-access.js";
+import { checkMayWriteImages } from "../../auth/image-grants.js";
 import type { App } from "../../env.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
@@ -77,12 +79,14 @@ export const tagImageRoute = operation("images:write", {
   operationId: "tagImage",
   tags: ["Images"],
   summary: "Tag an image",
-  description: "Gives the image `source` the additional reference `target` (no digest).",
+  description:
+    "Gives the image `source` the additional reference `target` (no digest). The token's `images` policy grant " +
+    "must cover `target`'s repository: a tag is what later runs on that host use under that name.",
   request: {
     params: HostParamsSchema,
     body: { content: { "application/json": { schema: ImageTagSchema } }, required: true },
   },
-  errors: [...HOST_CALL_ERRORS, "image_not_found", "conflict", "unsupported_media_type"],
+  errors: [...HOST_CALL_ERRORS, "image_not_found", "conflict", "policy_denied", "unsupported_media_type"],
   responses: { 204: { description: "Tagged." } },
 });
 
@@ -110,6 +114,7 @@ export function registerImageQueries(app: App): void {
     const { host: hostId } = c.req.valid("param");
     const { source, target } = c.req.valid("json");
     c.set("audit", { operationId: "tagImage", host: hostId, target: `${source} -> ${target}` });
+    checkMayWriteImages(principalOf(c), [target]);
     await (await grantedClient(c, hostId)).tagImage(source, target, { signal: c.req.raw.signal });
     return c.body(null, 204);
   });

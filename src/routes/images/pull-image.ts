@@ -1,4 +1,4 @@
-import { grantedClient } from "../../auth/host-access.js";
+import { grantedClient, grantedHost } from "../../auth/host-access.js";
 import type { App } from "../../env.js";
 import { eventStream, streamFormat } from "../../http/event-stream.js";
 import { operation } from "../../openapi/operation.js";
@@ -14,7 +14,7 @@ export const pullImageRoute = operation("images:write", {
   summary: "Pull an image onto a host",
   description:
     "Pulls from the image's registry, with `registryAuth` when given (used for this call only, never stored or " +
-    "logged), else with the registry's stored credentials (PUT /v1/registries/{address}) if there are any. A pull that fails inside Docker's stream is a real error: 404 `image_not_found`, 401 " +
+    "logged), else with the registry's stored credentials (PUT /v1/registries/{address}) if there are any and an operator registered the host. A pull that fails inside Docker's stream is a real error: 404 `image_not_found`, 401 " +
     "`registry_auth_failed`. With `Accept: application/json` the answer comes when the pull is done; with " +
     "`application/x-ndjson` or `text/event-stream` progress streams as it happens, ending in a `result` or an " +
     "`error` event.",
@@ -44,7 +44,8 @@ export function registerPullImage(app: App): void {
     const { image, platform, registryAuth } = c.req.valid("json");
     c.set("audit", { operationId: "pullImage", host: hostId, target: image });
     const host = await grantedClient(c, hostId);
-    const settings = { platform, auth: await c.get("services").registries.forImage(image, registryAuth) };
+    const auth = await c.get("services").registries.forImage(image, registryAuth, grantedHost(c, hostId));
+    const settings = { platform, auth };
     const format = streamFormat(c);
     if (!format) {
       await host.pullImage(image, settings, undefined, { signal: c.req.raw.signal });

@@ -1,4 +1,6 @@
-import { grantedClient } from "../../auth/host-access.js";
+import { principalOf } from "../../auth/authenticate.js";
+import { grantedClient, grantedHost } from "../../auth/host-access.js";
+import { checkMayWriteImages } from "../../auth/image-grants.js";
 import type { App } from "../../env.js";
 import { eventStream, streamFormat } from "../../http/event-stream.js";
 import { operation } from "../../openapi/operation.js";
@@ -14,7 +16,8 @@ export const pushImageRoute = operation("images:write", {
   summary: "Push an image from a host to its registry",
   description:
     "Pushes `image` (registry, repository and tag in the reference) with `registryAuth` when given, used for this " +
-    "call only, else with the registry's stored credentials. A push that fails inside Docker's stream is a real error " +
+    "call only, else with the registry's stored credentials (only on a host an operator registered). The token's " +
+    "`images` policy grant must cover the repository. A push that fails inside Docker's stream is a real error " +
     "(401 `registry_auth_failed`, …). `Accept: application/x-ndjson` or `text/event-stream` streams the progress.",
   request: {
     params: HostParamsSchema,
@@ -24,6 +27,7 @@ export const pushImageRoute = operation("images:write", {
     ...HOST_CALL_ERRORS,
     "image_not_found",
     "registry_auth_failed",
+    "policy_denied",
     "unsupported_media_type",
     "too_many_requests",
   ],
@@ -41,8 +45,9 @@ export function registerPushImage(app: App): void {
     const { host: hostId } = c.req.valid("param");
     const { image, registryAuth } = c.req.valid("json");
     c.set("audit", { operationId: "pushImage", host: hostId, target: image });
+    checkMayWriteImages(principalOf(c), [image]);
     const host = await grantedClient(c, hostId);
-    const auth = await c.get("services").registries.forImage(image, registryAuth);
+    const auth = await c.get("services").registries.forImage(image, registryAuth, grantedHost(c, hostId));
     const format = streamFormat(c);
     if (!format) {
       await host.pushImage(image, auth, undefined, { signal: c.req.raw.signal });

@@ -60,7 +60,7 @@ export function registerCreateRun(app: App): void {
         const host = input.host
           ? grantedHost(c, input.host)
           : await placeRun(hosts, principal, input.hostSelector?.labels ?? {}, signal);
-        const auth = await registries.forImage(input.image, input.registryAuth);
+        const auth = await registries.forImage(input.image, input.registryAuth, host);
         const started = await runs.start({ principal, host, input, auth, signal });
         c.set("audit", { operationId: "createRun", host: host.id, target: started.id });
         const waitMs = input.wait ? Math.min(input.timeoutSeconds, runs.maxWaitSeconds) * 1000 : 0;

@@ -16,8 +16,8 @@ export const revokeTokenRoute = operation("tokens:write", {
   tags: ["Tokens"],
   summary: "Revoke a token",
   description:
-    "The token is refused from the next request on. An admin may revoke any token; another token only itself and " +
-    "the tokens it minted.",
+    "The token is refused from the next request on, and with it every token it minted and theirs, also one being " +
+    "minted at that moment. An admin may revoke any token; another token only itself and the tokens it minted.",
   request: { params: TokenParamsSchema },
   errors: ["invalid_request", "token_not_found"],
   responses: { 204: { description: "The token is revoked (revoking it again changes nothing)." } },

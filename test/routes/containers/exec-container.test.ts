@@ -262,6 +262,9 @@ describeWithRig("exec in a running container", () => {
       "ipc namespace of container:": await powerful({ IpcMode: `container:${running}` }),
       "pid namespace of host": await powerful({ PidMode: "host" }),
       "network of container:": await powerful({ NetworkMode: `container:${running}` }),
+      "sets kernel settings (net.ipv4.ping_group_range": await powerful({
+        Sysctls: { "net.ipv4.ping_group_range": "0 0" },
+      }),
       "bind mount of host path /etc": await powerful({
         Mounts: [{ Type: "volume", Source: disguised, Target: "/x" }],
       }),
