@@ -78,7 +78,7 @@ export interface paths {
         put?: never;
         /**
          * Register a Docker host
-         * @description Registers a daemon reached by `unix://` socket, `tcp://` with mutual TLS, or `ssh://` with a key and a known host key. Settings are checked (certificates parse, key matches certificate, socket is readable) before anything is stored; private keys and passphrases are encrypted at rest and never returned. The host is not contacted: its `status` fills in with the next probe.
+         * @description Registers a daemon reached by `unix://` socket, `tcp://` with mutual TLS, or `ssh://` with a key and a known host key. Settings are checked (certificates parse, key matches certificate, socket is readable) before anything is stored; private keys and passphrases are encrypted at rest and never returned. The host is not contacted: its `status` fills in with the next probe. A non-admin token registers only TLS or SSH hosts, by an IP address outside loopback, link-local and metadata ranges (or what `PORTCALL_HOST_ALLOW` allows), sets labels only with `hosts:label`, and the host is marked as its subject's (`owner`).
          *
          *     Requires the `hosts:write` scope.
          */
@@ -105,7 +105,7 @@ export interface paths {
         post?: never;
         /**
          * Unregister a host
-         * @description Forgets the host and its secrets, and ends calls in flight to it. Its containers are not touched.
+         * @description Forgets the host and its secrets, and ends calls in flight to it. Its containers are not touched. A non-admin token may remove only a host its subject registered: the freed id could otherwise be taken by a daemon of its own, which that host's users would then reach.
          *
          *     Requires the `hosts:write` scope.
          */
@@ -114,7 +114,7 @@ export interface paths {
         head?: never;
         /**
          * Change a registered host
-         * @description Changes only the fields given. A change of `url`, `tls`, `ssh` or `insecure` is checked like a registration and replaces the host's connection: calls in flight on the old one are ended.
+         * @description Changes only the fields given. A change of `url`, `tls`, `ssh` or `insecure` is checked like a registration and replaces the host's connection: calls in flight on the old one are ended. A non-admin token may change the connection only of a host its subject registered, and labels only with `hosts:label`.
          *
          *     Requires the `hosts:write` scope.
          */
@@ -528,7 +528,7 @@ export interface paths {
          *
          *     The create policy applies to the container itself: exec into a container that is privileged, has added capabilities, host devices, loosened security options or a namespace of the host or another container, or that binds a host path (directly or through a volume) or uses the host network beyond the token's policy grants, is 403 `policy_denied`.
          *
-         *     Each call holds one of the token's exec slots until it ends (429 `too_many_requests` past the limit).
+         *     Each call holds one of its subject's exec slots until it ends (429 `too_many_requests` past the limit).
          *
          *     Requires the `containers:exec` scope.
          */
@@ -594,7 +594,7 @@ export interface paths {
         put?: never;
         /**
          * Tag an image
-         * @description Gives the image `source` the additional reference `target` (no digest).
+         * @description Gives the image `source` the additional reference `target` (no digest). The token's `images` policy grant must cover `target`'s repository: a tag is what later runs on that host use under that name.
          *
          *     Requires the `images:write` scope.
          */
@@ -708,7 +708,7 @@ export interface paths {
         put?: never;
         /**
          * Pull an image onto a host
-         * @description Pulls from the image's registry, with `registryAuth` when given (used for this call only, never stored or logged), else with the registry's stored credentials (PUT /v1/registries/{address}) if there are any. A pull that fails inside Docker's stream is a real error: 404 `image_not_found`, 401 `registry_auth_failed`. With `Accept: application/json` the answer comes when the pull is done; with `application/x-ndjson` or `text/event-stream` progress streams as it happens, ending in a `result` or an `error` event.
+         * @description Pulls from the image's registry, with `registryAuth` when given (used for this call only, never stored or logged), else with the registry's stored credentials (PUT /v1/registries/{address}) if there are any and an operator registered the host. A pull that fails inside Docker's stream is a real error: 404 `image_not_found`, 401 `registry_auth_failed`. With `Accept: application/json` the answer comes when the pull is done; with `application/x-ndjson` or `text/event-stream` progress streams as it happens, ending in a `result` or an `error` event.
          *
          *     Requires the `images:write` scope.
          */
@@ -730,7 +730,7 @@ export interface paths {
         put?: never;
         /**
          * Push an image from a host to its registry
-         * @description Pushes `image` (registry, repository and tag in the reference) with `registryAuth` when given, used for this call only, else with the registry's stored credentials. A push that fails inside Docker's stream is a real error (401 `registry_auth_failed`, …). `Accept: application/x-ndjson` or `text/event-stream` streams the progress.
+         * @description Pushes `image` (registry, repository and tag in the reference) with `registryAuth` when given, used for this call only, else with the registry's stored credentials (only on a host an operator registered). The token's `images` policy grant must cover the repository. A push that fails inside Docker's stream is a real error (401 `registry_auth_failed`, …). `Accept: application/x-ndjson` or `text/event-stream` streams the progress.
          *
          *     Requires the `images:write` scope.
          */
@@ -752,9 +752,9 @@ export interface paths {
         put?: never;
         /**
          * Build an image on a host
-         * @description From a Dockerfile text and a small map of files (`application/json`), or from a tar context (`application/x-tar`, at most 256 MiB, settings in the query). A failing step is 422 `build_failed` with the daemon's message, never a 200 with the error inside. `Accept: application/x-ndjson` or `text/event-stream` streams the build output.
+         * @description From a Dockerfile text and a small map of files (`application/json`), or from a tar context (`application/x-tar`, plain or gzipped, at most 256 MiB once decompressed, settings in the query; read whole and checked before anything reaches the daemon). Builds run sandboxed like containers: `RUN` steps get the configured memory and CPU limits and no network unless the token's policy grants `build.network`; an `ADD` of a URL (or of a variable, which could be one) is 403 `policy_denied` unless it grants `build.remoteSources`. A failing step is 422 `build_failed` with the daemon's message, never a 200 with the error inside. `Accept: application/x-ndjson` or `text/event-stream` streams the build output.
          *
-         *     Requires the `images:write` scope.
+         *     Requires the `images:build` scope.
          */
         post: operations["buildImage"];
         delete?: never;
@@ -1009,7 +1009,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke a token
-         * @description The token is refused from the next request on. An admin may revoke any token; another token only itself and the tokens it minted.
+         * @description The token is refused from the next request on, and with it every token it minted and theirs, also one being minted at that moment. An admin may revoke any token; another token only itself and the tokens it minted.
          *
          *     Requires the `tokens:write` scope.
          */
@@ -1028,7 +1028,7 @@ export interface paths {
         };
         /**
          * Read the audit log
-         * @description Every mutating request and every refused one (401, 403), newest first. A token without `admin` or the `*` host grant sees only entries about hosts it may use.
+         * @description Every mutating request and every refused one (401, 403), newest first. A token without `admin` or the `*` host grant sees only entries about hosts it may use. Requests without a valid token are written one by one up to 20 a minute per kind of refusal; the rest become one entry with their count (`method` and `path` `*`). Long fields are cut, and entries older than PORTCALL_AUDIT_RETENTION_DAYS are deleted.
          *
          *     Requires the `audit:read` scope.
          */
@@ -1215,6 +1215,8 @@ export interface components {
             tls: components["schemas"]["HostTls"];
             ssh: components["schemas"]["HostSsh"];
             insecure: boolean;
+            /** @description null when an operator (an admin token, the CLI, the hosts file) set the connection; else the subject of the token that did. Such a host gets no stored registry credentials and no other subject's placed runs. */
+            owner: string | null;
             /**
              * @description `file` hosts come from PORTCALL_HOSTS_FILE and cannot be changed through the API.
              * @enum {string}
@@ -1278,11 +1280,11 @@ export interface components {
             url: string;
             tls?: components["schemas"]["HostTlsInput"];
             ssh?: components["schemas"]["HostSshInput"];
-            /** @description Allow plain `tcp://` without TLS. Refused unless the address is loopback. */
+            /** @description Allow plain `tcp://` without TLS. Refused unless the address is loopback; admin only. */
             insecure?: boolean;
         };
         /**
-         * @description Free-form labels, used by token grants and placement (`env: prod`, `pool: build`).
+         * @description Free-form labels, used by token grants and placement (`env: prod`, `pool: build`). Setting or changing them needs the `hosts:label` scope.
          * @example {
          *       "env": "prod",
          *       "pool": "build"
@@ -1356,7 +1358,7 @@ export interface components {
             url?: string;
             tls?: components["schemas"]["HostTlsInput"];
             ssh?: components["schemas"]["HostSshInput"];
-            /** @description Allow plain `tcp://` without TLS. Refused unless the address is loopback. */
+            /** @description Allow plain `tcp://` without TLS. Refused unless the address is loopback; admin only. */
             insecure?: boolean;
         };
         HostInfo: {
@@ -2220,7 +2222,7 @@ export interface components {
          * @description `admin` implies every other scope.
          * @enum {string}
          */
-        Scope: "admin" | "hosts:read" | "hosts:write" | "containers:read" | "containers:write" | "containers:exec" | "images:read" | "images:write" | "runs:create" | "runs:read" | "events:read" | "tokens:write" | "audit:read";
+        Scope: "admin" | "hosts:read" | "hosts:write" | "hosts:label" | "containers:read" | "containers:write" | "containers:exec" | "images:read" | "images:write" | "images:build" | "runs:create" | "runs:read" | "events:read" | "tokens:write" | "audit:read";
         /**
          * @description Grants that loosen the container-create policy. A token never holds grants beyond its creator's.
          * @example {
@@ -2237,6 +2239,14 @@ export interface components {
             publicPorts?: boolean;
             /** @description The host network. */
             hostNetwork?: boolean;
+            /**
+             * @description Repositories the token may write: tag, build and push targets (`team/*`, `127.0.0.1:5055/team/app`). `*` matches any characters, `/` included. Without it a token writes no repository; admins write any.
+             * @example [
+             *       "team/*"
+             *     ]
+             */
+            images?: string[];
+            build?: components["schemas"]["BuildGrant"];
         } & {
             [key: string]: unknown;
         };
@@ -2248,6 +2258,13 @@ export interface components {
             path: string;
             /** @description Whether such a bind may be writable. */
             readWrite?: boolean;
+        };
+        /** @description What a build may do beyond its default sandbox. */
+        BuildGrant: {
+            /** @description `RUN` steps get the default bridge network (without it: no network). */
+            network?: boolean;
+            /** @description `ADD` of URLs, fetched by the daemon from where it runs. */
+            remoteSources?: boolean;
         };
         TokenMetadata: {
             /** @description The token's `jti`; revoke it with DELETE /v1/tokens/{id}. */
@@ -2306,7 +2323,7 @@ export interface components {
              * @example 30d
              */
             ttl?: string;
-            /** @description Who the token acts for, as recorded in the audit log. Defaults to the caller's subject; only an admin may set another. */
+            /** @description Who the token acts for, as recorded in the audit log; host ownership, placement and concurrency limits go by it. A non-admin's token acts for its creator's subject; only an admin may set one, and an admin's token without one gets a subject of its own (`token:<id>`). */
             subject?: string;
         };
         /**
@@ -2843,7 +2860,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            /** @description `forbidden`: The token may not do this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -3321,7 +3338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `too_many_requests`: The token has too much going at once. */
+            /** @description `too_many_requests`: The subject has too much going at once. */
             429: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -3778,7 +3795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `too_many_requests`: The token has too much going at once. */
+            /** @description `too_many_requests`: The subject has too much going at once. */
             429: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -5625,7 +5642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `too_many_requests`: The token has too much going at once. */
+            /** @description `too_many_requests`: The subject has too much going at once. */
             429: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -5770,7 +5787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `too_many_requests`: The token has too much going at once. */
+            /** @description `too_many_requests`: The subject has too much going at once. */
             429: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -5902,7 +5919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `too_many_requests`: The token has too much going at once. */
+            /** @description `too_many_requests`: The subject has too much going at once. */
             429: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -6008,7 +6025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -6782,7 +6799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `too_many_requests`: The token has too much going at once. */
+            /** @description `too_many_requests`: The subject has too much going at once. */
             429: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -6894,7 +6911,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -6927,7 +6944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `too_many_requests`: The token has too much going at once. */
+            /** @description `too_many_requests`: The subject has too much going at once. */
             429: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -7049,7 +7066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -7104,7 +7121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `too_many_requests`: The token has too much going at once. */
+            /** @description `too_many_requests`: The subject has too much going at once. */
             429: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -9324,7 +9341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `too_many_requests`: The token has too much going at once. */
+            /** @description `too_many_requests`: The subject has too much going at once. */
             429: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
