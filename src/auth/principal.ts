@@ -15,6 +15,14 @@ export type Principal = {
   expiresAt: number;
 };
 
+/**
+ * Who a principal is across issuers (`portcall:alice`, `oidc:alice`): an OIDC `sub` that happens to equal a
+ * portcall subject is someone else.
+ */
+export function identityOf(principal: Pick<Principal, "issuer" | "subject">): string {
+  return `${principal.issuer}:${principal.subject}`;
+}
+
 export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.scopes.has("admin") || principal.scopes.has(scope);
 }
@@ -30,8 +38,10 @@ function grantMatches(grant: string, host: Pick<HostRecord, "id" | "labels">): b
   if (grant.startsWith("label:")) {
     const selector = grant.slice("label:".length);
     const eq = selector.indexOf("=");
-    if (eq === -1) return selector in host.labels;
-    return host.labels[selector.slice(0, eq)] === selector.slice(eq + 1);
+    // Own keys only: `label:toString` must not match every host through Object.prototype.
+    if (eq === -1) return Object.hasOwn(host.labels, selector);
+    const key = selector.slice(0, eq);
+    return Object.hasOwn(host.labels, key) && host.labels[key] === selector.slice(eq + 1);
   }
   return grant.includes("*") ? globToRegExp(grant).test(host.id) : grant === host.id;
 }

@@ -90,16 +90,12 @@ const parents = (path: string) =>
     .slice(0, -1)
     .map((_, index, parts) => parts.slice(0, index + 1).join("/"));
 
-/** What an entry type becomes in the tar sent on; anything tar-stream cannot name (GNU sparse files) is refused. */
-const PASSED_TYPES = new Set([
-  "file",
-  "link",
-  "symlink",
-  "character-device",
-  "block-device",
-  "directory",
-  "fifo",
-]);
+/**
+ * The entry types sent on. Device nodes and FIFOs are refused: the daemon unpacks the context on its host as
+ * root and COPY/ADD then open them there, outside any container's device rules (a block device of the host read
+ * into an image; a FIFO that hangs the build for good). Whatever tar-stream cannot name (GNU sparse) is refused.
+ */
+const PASSED_TYPES = new Set(["file", "link", "symlink", "directory"]);
 
 type Found = { type: string; content: Buffer[]; tooLarge: boolean };
 
@@ -187,6 +183,7 @@ function headerToSend(header: Header): Header {
  */
 async function copyEntries(from: Extract, to: Pack, watch: DockerfileWatch, limit: number): Promise<void> {
   const symlinks = new Set<string>();
+  const files = new Set<string>();
   let declared = 0;
   for await (const entry of from) {
     const header = entry.header;
@@ -195,9 +192,18 @@ async function copyEntries(from: Extract, to: Pack, watch: DockerfileWatch, limi
     if (!PASSED_TYPES.has(type)) {
       throw new ApiError(
         "invalid_request",
-        `The build context has "${header.name}" of a kind tar entries cannot be sent as.`,
+        `The build context has "${header.name}" of type ${type}: only files, directories and links are taken.`,
       );
     }
+    // A hard link may only name a file this archive holds already: anything else is for the daemon to resolve.
+    if (type === "link" && !files.has(contextPath(header.linkname ?? ""))) {
+      throw new ApiError(
+        "invalid_request",
+        `The build context's hard link "${header.name}" names "${header.linkname}", which is not a file before it.`,
+      );
+    }
+    if (type === "file") files.add(path);
+    else files.delete(path);
     // A declared size past the limit is refused before its bytes are read.
     declared += 512 + Math.ceil((header.size ?? 0) / 512) * 512;
     if (declared > limit) throw tooLarge(DECOMPRESSED, limit);

@@ -12,9 +12,9 @@ export type CallContext = {
   /** What the transport itself knows of its last failure (an SSH tunnel's handshake error). */
   transportDetail?: string;
   /**
-   * Say only "unreachable" for a failure to reach the daemon: set for a host a non-admin pointed portcall at
-   * that has not yet answered as a daemon, so that refused, reset, timed out and "speaks TLS" read alike and
-   * registering hosts cannot map which ports are open where.
+   * Say only "unreachable", whatever failed: set for a host a non-admin pointed portcall at that has not yet
+   * answered as a Docker daemon, so that refused, reset, timed out, "speaks TLS" and "some other service's
+   * error page" read alike and registering hosts cannot map which ports are open where, or read what is there.
    */
   opaque?: boolean;
 };
@@ -93,13 +93,9 @@ function notFound(context: CallContext): ApiError | undefined {
 export function toApiError(error: unknown, context: CallContext): ApiError {
   if (error instanceof ApiError) return error;
   const host = `Host "${context.hostId}"`;
-  const reachedDaemon = typeof (error as ModemError)?.statusCode === "number";
-  if (
-    context.opaque &&
-    !reachedDaemon &&
-    context.abortedBy !== "client" &&
-    context.abortedBy !== "shutdown"
-  ) {
+  // Any answer counts as "unreachable" until the host has answered as a Docker daemon: an HTTPS service that
+  // is not one would otherwise show its error bodies to whoever registered its address.
+  if (context.opaque && context.abortedBy !== "client" && context.abortedBy !== "shutdown") {
     return new ApiError("host_unavailable", `${host} is unreachable.`, { cause: error });
   }
   if (context.abortedBy === "deadline") {

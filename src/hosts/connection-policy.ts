@@ -1,4 +1,5 @@
 import { BlockList, isIP } from "node:net";
+import { networkInterfaces } from "node:os";
 import { ApiError } from "../errors/api-error.js";
 import type { StoredConnection } from "./host-connection.js";
 
@@ -7,7 +8,7 @@ import type { StoredConnection } from "./host-connection.js";
  * anything; a non-admin token only at addresses the operator allowed, and the host stays marked as that
  * subject's, so nothing of anyone else's (stored credentials, placed runs) is sent to it.
  */
-export type HostActor = { kind: "operator" } | { kind: "token"; subject: string };
+export type HostActor = { kind: "operator" } | { kind: "token" /** `issuer:subject` */; subject: string };
 
 export const OPERATOR: HostActor = { kind: "operator" };
 
@@ -15,20 +16,31 @@ export const OPERATOR: HostActor = { kind: "operator" };
 export type HostAllowList = { addresses: BlockList; names: string[]; entries: string[] };
 
 /**
- * Where a non-admin may never point portcall when no allow list is set: this machine (loopback, any-address),
- * link-local (cloud metadata lives at 169.254.169.254 and fd00:ec2::254), multicast and broadcast. IPv4-mapped
- * IPv6 spellings (`::ffff:127.0.0.1`) match the IPv4 rules.
+ * Where a non-admin may never point portcall when no allow list is set: this machine (loopback, any-address,
+ * and its own interfaces, checked at the time), link-local and cloud metadata addresses (169.254.169.254,
+ * fd00:ec2::254, Azure's 168.63.129.16, Alibaba's 100.100.100.200, 192.0.0.192), multicast and broadcast.
+ * IPv4-mapped IPv6 spellings (`::ffff:127.0.0.1`) match the IPv4 rules; the other IPv6 ranges that carry an
+ * IPv4 address inside (IPv4-compatible, translated, NAT64, 6to4, Teredo) are refused whole, since a relay may
+ * deliver them to the address they embed.
  */
 const DEFAULT_DENY: Array<[string, number, "ipv4" | "ipv6"]> = [
   ["0.0.0.0", 8, "ipv4"],
   ["127.0.0.0", 8, "ipv4"],
   ["169.254.0.0", 16, "ipv4"],
   ["100.100.100.200", 32, "ipv4"],
+  ["168.63.129.16", 32, "ipv4"],
+  ["192.0.0.0", 24, "ipv4"],
   ["224.0.0.0", 4, "ipv4"],
   ["240.0.0.0", 4, "ipv4"],
-  ["::", 128, "ipv6"],
-  ["::1", 128, "ipv6"],
+  ["::", 96, "ipv6"],
+  ["::ffff:0:0:0", 96, "ipv6"],
+  ["64:ff9b::", 96, "ipv6"],
+  ["64:ff9b:1::", 48, "ipv6"],
+  ["100::", 64, "ipv6"],
+  ["2001::", 32, "ipv6"],
+  ["2002::", 16, "ipv6"],
   ["fe80::", 10, "ipv6"],
+  ["fec0::", 10, "ipv6"],
   ["fd00:ec2::254", 128, "ipv6"],
   ["ff00::", 8, "ipv6"],
 ];
@@ -47,13 +59,15 @@ export function parseHostAllowList(text: string): HostAllowList {
     .map((entry) => entry.trim().toLowerCase())
     .filter(Boolean);
   for (const entry of entries) {
-    const [network = "", prefixText] = entry.split("/");
+    const [network = "", prefixText, ...rest] = entry.split("/");
     const family = isIP(network);
-    if (family !== 0) {
+    if (family !== 0 && rest.length === 0) {
       const max = family === 4 ? 32 : 128;
       const prefix = prefixText === undefined ? max : Number(prefixText);
       if (!/^\d{1,3}$/.test(prefixText ?? String(max)) || prefix > max)
         throw new Error(`"${entry}" has no valid prefix length (0-${max})`);
+      // `10.0.0.5/8` is a typo more often than a way to write 10.0.0.0/8: refuse to guess which was meant.
+      if (hostBits(network, family, prefix)) throw new Error(`"${entry}" has bits set past its /${prefix}`);
       addresses.addSubnet(network, prefix, family === 4 ? "ipv4" : "ipv6");
     } else if (prefixText === undefined && NAME_PATTERN.test(entry)) {
       names.push(entry);
@@ -64,10 +78,47 @@ export function parseHostAllowList(text: string): HostAllowList {
   return { addresses, names, entries };
 }
 
+/** The address as one number, IPv6 `::` and embedded IPv4 included. */
+function addressValue(address: string, family: number): bigint {
+  if (family === 4) return address.split(".").reduce((value, part) => (value << 8n) + BigInt(part), 0n);
+  const [head = "", tail = ""] = address.split("::");
+  const groups = (text: string) =>
+    text
+      .split(":")
+      .filter(Boolean)
+      .flatMap((group) => {
+        if (!group.includes(".")) return [Number.parseInt(group, 16)];
+        const v4 = Number(addressValue(group, 4));
+        return [v4 >>> 16, v4 & 0xffff];
+      });
+  const left = groups(head);
+  const right = groups(tail);
+  const all = address.includes("::")
+    ? [...left, ...Array(8 - left.length - right.length).fill(0), ...right]
+    : left;
+  return all.reduce((value, group) => (value << 16n) + BigInt(group), 0n);
+}
+
+function hostBits(address: string, family: number, prefix: number): boolean {
+  const width = family === 4 ? 32 : 128;
+  return (addressValue(address, family) & ((1n << BigInt(width - prefix)) - 1n)) !== 0n;
+}
+
+/** This machine's own addresses, as they are now: a container or service on it is not for a non-admin. */
+function ownAddresses(): BlockList {
+  const own = new BlockList();
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? [])
+      own.addAddress(entry.address.split("%")[0] ?? "", entry.family === "IPv4" ? "ipv4" : "ipv6");
+  }
+  return own;
+}
+
 function addressAllowed(address: string, allow: HostAllowList | undefined): boolean {
   const family = isIP(address) === 4 ? "ipv4" : "ipv6";
   try {
-    return allow ? allow.addresses.check(address, family) : !denied.check(address, family);
+    if (allow) return allow.addresses.check(address, family);
+    return !denied.check(address, family) && !ownAddresses().check(address, family);
   } catch {
     // An address BlockList cannot read (a zone id) is not one anybody allowed.
     return false;

@@ -1,5 +1,5 @@
 import type { Principal } from "../auth/principal.js";
-import { canUseHost } from "../auth/principal.js";
+import { canUseHost, identityOf } from "../auth/principal.js";
 import { ApiError, type HostReason } from "../errors/api-error.js";
 import type { HostRecord } from "../hosts/host-record.js";
 import type { HostRegistry } from "../hosts/host-registry.js";
@@ -10,7 +10,9 @@ const COUNT_DEADLINE_MS = 2_000;
 type Candidate = { host: HostRecord; running: number } | { host: HostRecord; reason: string };
 
 const matches = (host: HostRecord, labels: Record<string, string>) =>
-  Object.entries(labels).every(([key, value]) => host.labels[key] === value);
+  Object.entries(labels).every(
+    ([key, value]) => Object.hasOwn(host.labels, key) && host.labels[key] === value,
+  );
 
 async function assess(hosts: HostRegistry, host: HostRecord, signal: AbortSignal): Promise<Candidate> {
   const health = await hosts.health(host.id);
@@ -43,7 +45,7 @@ export async function placeRun(
   const permitted = hosts
     .list()
     .filter(
-      (host) => canUseHost(principal, host) && (host.owner === null || host.owner === principal.subject),
+      (host) => canUseHost(principal, host) && (host.owner === null || host.owner === identityOf(principal)),
     );
   const reasons: HostReason[] = permitted
     .filter((host) => !matches(host, labels))

@@ -153,8 +153,9 @@ export const HostSchema = z
       .nullable()
       .openapi({
         description:
-          "null when an operator (an admin token, the CLI, the hosts file) set the connection; else the subject of " +
-          "the token that did. Such a host gets no stored registry credentials and no other subject's placed runs.",
+          "null when an operator (an admin token, the CLI, the hosts file) set the connection; else the issuer and " +
+          "subject of the token that did (`portcall:alice`). Such a host gets no stored registry credentials and no " +
+          "other subject's placed runs.",
       }),
     source: z.enum(["api", "file"]).openapi({
       description: "`file` hosts come from PORTCALL_HOSTS_FILE and cannot be changed through the API.",

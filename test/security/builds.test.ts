@@ -145,7 +145,7 @@ describeWithRig("attacks through builds", () => {
           .catch(() => {}),
       ),
     );
-    await target?.stop();
+    await target?.discard();
     secret?.close();
     onGateway?.close();
     await rm(spool, { recursive: true, force: true });
@@ -305,5 +305,32 @@ describeWithRig("attacks through builds", () => {
     const empty = await upload(builder, Buffer.alloc(1024));
     expect(empty.status).toBe(400);
     expect((await readJson(empty)).detail).toContain('"Dockerfile"');
+  });
+
+  it("a build context cannot hand the daemon its host's devices, a FIFO that hangs it, or a link to a file it lacks", async () => {
+    const entries: Array<[string, Record<string, unknown>]> = [
+      ["block device 7:0 (a loop disk)", { type: "block-device", devmajor: 7, devminor: 0 }],
+      ["character device 1:1 (/dev/mem)", { type: "character-device", devmajor: 1, devminor: 1 }],
+      ["FIFO", { type: "fifo" }],
+      ["hard link to a file not in the context", { type: "link", linkname: "etc/hostname" }],
+      ["hard link out of the context", { type: "link", linkname: "../../../etc/shadow" }],
+    ];
+    for (const [what, header] of entries) {
+      const archive = pack();
+      archive.entry({ name: "x", mode: 0o600, ...header });
+      archive.entry({ name: "Dockerfile" }, `FROM ${rig().images.busybox}\nADD x /out/\nCOPY x /x\n`);
+      archive.finalize();
+      const res = await upload(builder, await buffer(Readable.from(archive)));
+      expect(res.status, what).toBe(400);
+      expect((await readJson(res)).code, what).toBe("invalid_request");
+      expect(await imageExists(tags.at(-1) ?? ""), what).toBe(false);
+    }
+    // A hard link to a file the archive holds is an ordinary context.
+    const archive = pack();
+    archive.entry({ name: "a.txt" }, "hello\n");
+    archive.entry({ name: "b.txt", type: "link", linkname: "a.txt" });
+    archive.entry({ name: "Dockerfile" }, `FROM ${rig().images.busybox}\nCOPY b.txt /b.txt\n`);
+    archive.finalize();
+    expect((await upload(builder, await buffer(Readable.from(archive)))).status).toBe(200);
   });
 });

@@ -65,7 +65,7 @@ describeWithRig("a host a token registered receives nothing of anyone else's", (
       post({ id: "evil-daemon", url: fake.url, tls: rigTls() }),
     );
     expect(registered.status).toBe(201);
-    expect((await readJson(registered)).owner).toBe("attacker");
+    expect((await readJson(registered)).owner).toBe("portcall:attacker");
 
     const image = rig().images.busyboxAuth;
     const pull = await target.as(attacker, "/v1/hosts/evil-daemon/images/pull", post({ image }));

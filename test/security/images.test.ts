@@ -153,4 +153,34 @@ describeWithRig("writing image names", () => {
     expect(await onRig(planted)).toBe(true);
     await rigDocker("rig1").getImage(planted).remove();
   });
+
+  it("a token cannot remove another's image names, by name or by id, nor prune every tag", async () => {
+    const admins = `${local}/prod-${unique}/app:1`;
+    const tagged = await target.api(
+      "/v1/hosts/shared/images/tag",
+      post({ source: rig().images.busybox, target: admins }),
+    );
+    expect(tagged.status).toBe(204);
+    const { id } = await readJson(
+      await target.api(`/v1/hosts/shared/images/inspect?ref=${encodeURIComponent(admins)}`),
+    );
+    for (const ref of [admins, id, id.replace("sha256:", "").slice(0, 12)]) {
+      const res = await target.as(team, `/v1/hosts/shared/images?ref=${encodeURIComponent(ref)}&force=true`, {
+        method: "DELETE",
+      });
+      expect(res.status, ref).toBe(403);
+    }
+    expect(await onRig(admins)).toBe(true);
+    const prune = await target.as(team, "/v1/hosts/shared/images/prune?all=true", { method: "POST" });
+    expect(prune.status).toBe(403);
+    // Its own name it may remove.
+    const own = `${local}/team-${unique}/mine:1`;
+    expect((await tag(team, own)).status).toBe(204);
+    const removed = await target.as(team, `/v1/hosts/shared/images?ref=${encodeURIComponent(own)}`, {
+      method: "DELETE",
+    });
+    expect(removed.status).toBe(204);
+    expect(await onRig(own)).toBe(false);
+    await rigDocker("rig1").getImage(admins).remove();
+  });
 });

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { principalOf } from "../../auth/authenticate.js";
 import { grantedClient } from "../../auth/host-access.js";
-import { checkMayWriteImages } from "../../auth/image-grants.js";
+import { checkMayRemoveImage, checkMayWriteImages, mayWriteAnyRepository } from "../../auth/image-grants.js";
 import type { App } from "../../env.js";
+import { ApiError } from "../../errors/api-error.js";
 import { operation } from "../../openapi/operation.js";
 import { HOST_CALL_ERRORS, jsonResponse } from "../../openapi/responses.js";
 import { ImageReferenceSchema } from "../../schemas/container-create.js";
@@ -56,7 +57,9 @@ export const removeImageRoute = operation("images:write", {
   operationId: "removeImage",
   tags: ["Images"],
   summary: "Remove an image",
-  description: "An image a container uses is 409 `conflict` unless `force=true`.",
+  description:
+    "An image a container uses is 409 `conflict` unless `force=true`. Removing a name is a write of it: the " +
+    "token's `images` policy grant must cover it (removing by id: every name the image has).",
   request: {
     params: HostParamsSchema,
     query: ImageRefQuerySchema.extend({
@@ -64,7 +67,7 @@ export const removeImageRoute = operation("images:write", {
       noprune: booleanQuery(false, "Keep untagged parent images."),
     }),
   },
-  errors: [...HOST_CALL_ERRORS, "image_not_found", "conflict"],
+  errors: [...HOST_CALL_ERRORS, "image_not_found", "conflict", "policy_denied"],
   responses: { 204: { description: "Removed." } },
 });
 
@@ -100,12 +103,14 @@ export const pruneImagesRoute = operation("images:write", {
   operationId: "pruneImages",
   tags: ["Images"],
   summary: "Remove unused images",
-  description: "Dangling images only, unless `all=true` (every image no container uses).",
+  description:
+    "Dangling images only, unless `all=true` (every image no container uses), which removes names of every " +
+    "repository and so needs the `images` policy grant `*` (or admin).",
   request: {
     params: HostParamsSchema,
     query: z.object({ all: booleanQuery(false, "Also remove unused tagged images.") }),
   },
-  errors: [...HOST_CALL_ERRORS],
+  errors: [...HOST_CALL_ERRORS, "policy_denied"],
   responses: { 200: jsonResponse(ImagePruneSchema, "What was removed.") },
 });
 
@@ -120,6 +125,12 @@ export function registerImageQueries(app: App): void {
   });
   app.openapi(pruneImagesRoute, async (c) => {
     const host = await grantedClient(c, c.req.valid("param").host);
+    if (c.req.valid("query").all && !mayWriteAnyRepository(principalOf(c))) {
+      throw new ApiError(
+        "policy_denied",
+        'Pruning unused tagged images removes names of every repository: it needs the images grant "*" (or admin).',
+      );
+    }
     return c.json(await host.pruneImages(c.req.valid("query").all, { signal: c.req.raw.signal }), 200);
   });
   app.openapi(listImagesRoute, async (c) => {
@@ -139,6 +150,11 @@ export function registerImageQueries(app: App): void {
     const { ref, force, noprune } = c.req.valid("query");
     c.set("audit", { operationId: "removeImage", host: hostId, target: ref });
     const host = await grantedClient(c, hostId);
+    const principal = principalOf(c);
+    if (!mayWriteAnyRepository(principal)) {
+      const { repoTags } = await host.inspectImage(ref, { signal: c.req.raw.signal });
+      checkMayRemoveImage(principal, ref, repoTags);
+    }
     await host.removeImage(ref, { force, noprune }, { signal: c.req.raw.signal });
     return c.body(null, 204);
   });
