@@ -5,8 +5,8 @@ import { ApiError } from "../errors/api-error.js";
 import { isLoopback } from "../net/loopback.js";
 import type { ContainerSpec } from "../schemas/container-create.js";
 import { PolicyGrantsSchema } from "../schemas/policy.js";
+import type { DockerCreateBody } from "./container-calls.js";
 import type { ContainerPowers, VolumeSettings } from "./container-mapper.js";
-import type { DockerCreateBody, DockerHost } from "./docker-host.js";
 
 /** Host paths no grant can open: the Docker socket lives under /run, and the rest is the host's own state. */
 const NEVER_BIND = ["/run", "/var/run", "/proc", "/sys", "/dev"];
@@ -103,7 +103,8 @@ export function checkVolumes(volumes: VolumeSettings[], policy: Record<string, u
  * holds cannot change or go. The caller removes a container refused here.
  */
 export async function checkCreatedVolumes(
-  host: DockerHost,
+  // Only what the check reads of a host: the policy does not depend on the whole Docker adapter.
+  host: { containerPowers(ref: string): Promise<ContainerPowers> },
   containerId: string,
   policy: Record<string, unknown>,
 ): Promise<void> {
