@@ -616,7 +616,7 @@ export interface paths {
         put?: never;
         /**
          * Remove unused images
-         * @description Dangling images only, unless `all=true` (every image no container uses).
+         * @description Dangling images only, unless `all=true` (every image no container uses), which removes names of every repository and so needs the `images` policy grant `*` (or admin).
          *
          *     Requires the `images:write` scope.
          */
@@ -643,7 +643,7 @@ export interface paths {
         post?: never;
         /**
          * Remove an image
-         * @description An image a container uses is 409 `conflict` unless `force=true`.
+         * @description An image a container uses is 409 `conflict` unless `force=true`. Removing a name is a write of it: the token's `images` policy grant must cover it (removing by id: every name the image has).
          *
          *     Requires the `images:write` scope.
          */
@@ -1215,7 +1215,7 @@ export interface components {
             tls: components["schemas"]["HostTls"];
             ssh: components["schemas"]["HostSsh"];
             insecure: boolean;
-            /** @description null when an operator (an admin token, the CLI, the hosts file) set the connection; else the subject of the token that did. Such a host gets no stored registry credentials and no other subject's placed runs. */
+            /** @description null when an operator (an admin token, the CLI, the hosts file) set the connection; else the issuer and subject of the token that did (`portcall:alice`). Such a host gets no stored registry credentials and no other subject's placed runs. */
             owner: string | null;
             /**
              * @description `file` hosts come from PORTCALL_HOSTS_FILE and cannot be changed through the API.
@@ -6165,7 +6165,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -6398,7 +6398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
             403: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */

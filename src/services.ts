@@ -9,7 +9,6 @@ import type { PolicyDefaults } from "./docker/create-policy.js";
 import { DockerHost } from "./docker/docker-host.js";
 import type { Services } from "./env.js";
 import { HostRegistry, type HostRegistryOptions } from "./hosts/host-registry.js";
-import { HostRepository } from "./hosts/host-repository.js";
 import { HostsFileError, readHostsFile } from "./hosts/hosts-file.js";
 import { IdempotencyKeys } from "./idempotency/idempotency-keys.js";
 import { ConcurrencyLimiter, type ConcurrencyLimits } from "./limits/concurrency-limiter.js";
@@ -17,7 +16,9 @@ import type { Logger } from "./logging/logger.js";
 import { RegistryCredentials } from "./registries/registry-credentials.js";
 import { RunService } from "./runs/run-service.js";
 import { SecretBox } from "./secrets/secret-box.js";
-import { openStore, type Store } from "./store/database.js";
+import { openStore } from "./store/open-store.js";
+import type { MetaStore } from "./store/ports/meta.js";
+import type { Store } from "./store/ports/store.js";
 
 const BOOTSTRAPPED = "bootstrapped_at";
 
@@ -43,14 +44,8 @@ async function syncHostsFile(path: string, hosts: HostRegistry): Promise<void> {
 }
 
 /** On the very first start only: an empty registry gets the local daemon as `local`, when one answers. */
-async function bootstrapLocalHost(
-  config: Config,
-  hosts: HostRegistry,
-  repository: HostRepository,
-  logger: Logger,
-) {
-  if (await repository.getMeta(BOOTSTRAPPED)) return;
-  await repository.setMeta(BOOTSTRAPPED, new Date().toISOString());
+async function bootstrapLocalHost(config: Config, hosts: HostRegistry, meta: MetaStore, logger: Logger) {
+  if (!(await meta.setIfAbsent(BOOTSTRAPPED, new Date().toISOString()))) return;
   if (hosts.list().length > 0) return;
   const socketPath = config.localDockerSocket;
   if (!existsSync(socketPath)) {
@@ -92,12 +87,12 @@ export type ServiceParts = {
 /** Wires the services together over resources already opened; no I/O. Tests build theirs through it too. */
 export function assembleServices(parts: ServiceParts): RunningServices {
   const { store, secrets, logger } = parts;
-  const hosts = new HostRegistry(new HostRepository(store.db), secrets, parts.hostOptions, logger);
-  const tokens = new TokenService(store.db, parts.signingKey, parts.tokenOptions, parts.oidc);
+  const hosts = new HostRegistry(store.hosts, secrets, parts.hostOptions, logger);
+  const tokens = new TokenService(store.tokens, parts.signingKey, parts.tokenOptions, parts.oidc);
   const limits = new ConcurrencyLimiter(parts.limits);
-  const audit = new AuditLog(store.db, logger, { ...DEFAULT_AUDIT_OPTIONS, ...parts.audit });
+  const audit = new AuditLog(store.audit, logger, { ...DEFAULT_AUDIT_OPTIONS, ...parts.audit });
   const runs = new RunService(
-    store.db,
+    store.runs,
     hosts,
     limits,
     parts.containerDefaults,
@@ -114,8 +109,8 @@ export function assembleServices(parts: ServiceParts): RunningServices {
     buildLimits: parts.buildLimits,
     limits,
     runs,
-    idempotency: new IdempotencyKeys(store.db),
-    registries: new RegistryCredentials(store.db, secrets),
+    idempotency: new IdempotencyKeys(store.idempotency),
+    registries: new RegistryCredentials(store.registries, secrets),
     close: async () => {
       // Watchers first: they stop waiting while their hosts' connections are still there to end cleanly.
       await runs.close();
@@ -156,7 +151,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Ru
   });
   await services.hosts.load();
   if (config.hostsFile) await syncHostsFile(config.hostsFile, services.hosts);
-  await bootstrapLocalHost(config, services.hosts, new HostRepository(store.db), logger);
+  await bootstrapLocalHost(config, services.hosts, store.meta, logger);
   services.runs.resume();
   return services;
 }

@@ -1,7 +1,7 @@
 import { ConfigError } from "./config.js";
 import { HostsFileError } from "./hosts/hosts-file.js";
 import { SecretKeyError } from "./secrets/secret-key-error.js";
-import { StoreError } from "./store/database.js";
+import { StoreError } from "./store/store-error.js";
 
 // Failures a person can fix from the message alone; anything else prints its stack.
 const EXPLAINED = [ConfigError, StoreError, SecretKeyError, HostsFileError];

@@ -1,6 +1,4 @@
-import type { AuditEntry } from "./audit-log.js";
-
-export type AuditRecord = Omit<AuditEntry, "id">;
+import type { AuditRecord } from "../store/ports/audit.js";
 
 type Window = {
   startedAt: number;

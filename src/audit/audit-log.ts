@@ -1,23 +1,6 @@
-import type { Kysely } from "kysely";
 import type { Logger } from "../logging/logger.js";
-import type { StoreSchema } from "../store/schema.js";
-import { AnonymousThrottle, type AuditRecord } from "./anonymous-throttle.js";
-
-export type AuditEntry = {
-  id: number;
-  time: string;
-  requestId: string;
-  subject: string | null;
-  tokenId: string | null;
-  operationId: string | null;
-  method: string;
-  path: string;
-  host: string | null;
-  target: string | null;
-  status: number;
-  outcome: "allowed" | "denied" | "failed";
-  reason: string | null;
-};
+import type { AuditEntry, AuditRecord, AuditStore } from "../store/ports/audit.js";
+import { AnonymousThrottle } from "./anonymous-throttle.js";
 
 export type AuditQuery = {
   host?: string | undefined;
@@ -85,7 +68,7 @@ export class AuditLog {
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly db: Kysely<StoreSchema>,
+    private readonly store: AuditStore,
     private readonly logger: Logger,
     private readonly options: AuditOptions = DEFAULT_AUDIT_OPTIONS,
   ) {
@@ -127,13 +110,7 @@ export class AuditLog {
     const before = new Date(now - this.options.retentionDays * DAY_MS).toISOString();
     let deleted = 0;
     for (;;) {
-      const result = await this.db
-        .deleteFrom("audit")
-        .where("id", "in", (eb) =>
-          eb.selectFrom("audit").select("id").where("time", "<", before).limit(PURGE_BATCH),
-        )
-        .executeTakeFirst();
-      const batch = Number(result.numDeletedRows);
+      const batch = await this.store.deleteOlderThan(before, PURGE_BATCH);
       deleted += batch;
       if (batch < PURGE_BATCH) break;
     }
@@ -144,25 +121,7 @@ export class AuditLog {
   private async insert(entries: AuditRecord[]): Promise<void> {
     if (entries.length === 0) return;
     try {
-      await this.db
-        .insertInto("audit")
-        .values(
-          entries.map((entry) => ({
-            time: entry.time,
-            request_id: entry.requestId,
-            subject: entry.subject,
-            token_id: entry.tokenId,
-            operation_id: entry.operationId,
-            method: entry.method,
-            path: entry.path,
-            host: entry.host,
-            target: entry.target,
-            status: entry.status,
-            outcome: entry.outcome,
-            reason: entry.reason,
-          })),
-        )
-        .execute();
+      await this.store.append(entries);
     } catch (error) {
       const requestIds = entries.map((entry) => entry.requestId);
       this.logger.error("audit entry lost", { requestIds, error: String(error) });
@@ -171,38 +130,15 @@ export class AuditLog {
 
   /** Newest first; `cursor` is the last id of the previous page. */
   async query(query: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: number | null }> {
-    let select = this.db
-      .selectFrom("audit")
-      .selectAll()
-      .orderBy("id", "desc")
-      .limit(query.limit + 1);
-    if (query.host) select = select.where("host", "=", query.host);
-    if (query.subject) select = select.where("subject", "=", query.subject);
-    if (query.since) select = select.where("time", ">=", query.since);
-    if (query.cursor !== undefined) select = select.where("id", "<", query.cursor);
-    if (query.visibleHosts) {
-      if (query.visibleHosts.length === 0) return { items: [], nextCursor: null };
-      select = select.where("host", "in", query.visibleHosts);
-    }
-    const rows = await select.execute();
-    const page = rows.slice(0, query.limit);
-    return {
-      items: page.map((row) => ({
-        id: row.id,
-        time: row.time,
-        requestId: row.request_id,
-        subject: row.subject,
-        tokenId: row.token_id,
-        operationId: row.operation_id,
-        method: row.method,
-        path: row.path,
-        host: row.host,
-        target: row.target,
-        status: row.status,
-        outcome: row.outcome,
-        reason: row.reason,
-      })),
-      nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
-    };
+    const entries = await this.store.query({
+      host: query.host,
+      subject: query.subject,
+      since: query.since,
+      beforeId: query.cursor,
+      hosts: query.visibleHosts,
+      limit: query.limit + 1,
+    });
+    const items = entries.slice(0, query.limit);
+    return { items, nextCursor: entries.length > query.limit ? (items.at(-1)?.id ?? null) : null };
   }
 }

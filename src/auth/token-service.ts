@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { decodeJwt, jwtVerify, SignJWT } from "jose";
-import type { Kysely } from "kysely";
 import { ApiError } from "../errors/api-error.js";
-import type { StoreSchema } from "../store/schema.js";
+import type { TokenRecord, TokenStanding, TokenStore } from "../store/ports/tokens.js";
 import type { OidcVerifier } from "./oidc.js";
 import { grantCovered, type Principal, policyCovered } from "./principal.js";
 import { isScope, type Scope } from "./scopes.js";
@@ -26,37 +25,12 @@ export type TokenRequest = {
   ttlSeconds: number;
 };
 
-export type TokenMetadata = {
-  id: string;
-  name: string;
-  subject: string;
-  scopes: Scope[];
-  hosts: string[];
-  policy: Record<string, unknown>;
-  createdBy: string;
-  createdAt: string;
-  expiresAt: string;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
+const REFUSALS: Record<Exclude<TokenStanding, "active">, string> = {
+  // A signed token the store does not know (a store restored from backup) is refused like a revoked one.
+  unknown: "it is not known to this portcall",
+  revoked: "it was revoked",
+  ancestor_revoked: "a token in the chain that minted it was revoked",
 };
-
-type TokenRow = StoreSchema["tokens"];
-
-function toMetadata(row: TokenRow): TokenMetadata {
-  return {
-    id: row.id,
-    name: row.name,
-    subject: row.subject,
-    scopes: row.scope.split(" ").filter(isScope),
-    hosts: JSON.parse(row.hosts) as string[],
-    policy: JSON.parse(row.policy) as Record<string, unknown>,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-  };
-}
 
 /**
  * Mints, verifies and revokes portcall's tokens (EdDSA JWTs), and hands tokens of the configured OIDC
@@ -70,7 +44,7 @@ export class TokenService {
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly db: Kysely<StoreSchema>,
+    private readonly tokens: TokenStore,
     private readonly key: SigningKey,
     private readonly options: TokenServiceOptions,
     private readonly oidc?: OidcVerifier,
@@ -87,7 +61,7 @@ export class TokenService {
   async mint(
     creator: Principal | "cli",
     request: TokenRequest,
-  ): Promise<{ token: string; metadata: TokenMetadata }> {
+  ): Promise<{ token: string; metadata: TokenRecord }> {
     if (request.ttlSeconds > this.options.maxTtlSeconds) {
       throw new ApiError(
         "invalid_request",
@@ -124,52 +98,39 @@ export class TokenService {
       .setIssuedAt(now)
       .setExpirationTime(expiresAt)
       .sign(this.key.privateKey);
-    const row: TokenRow = {
+    const metadata: TokenRecord = {
       id,
       name: request.name,
       subject,
-      scope: request.scopes.join(" "),
-      hosts: JSON.stringify(request.hosts),
-      policy: JSON.stringify(policy),
+      scopes: request.scopes,
+      hosts: request.hosts,
+      policy,
       // The creating token, not its subject: subjects are names anyone with tokens:write could repeat.
-      created_by: creator === "cli" ? "cli" : creator.tokenId,
-      created_at: new Date(now * 1000).toISOString(),
-      expires_at: new Date(expiresAt * 1000).toISOString(),
-      revoked_at: null,
-      last_used_at: null,
+      createdBy: creator === "cli" ? "cli" : creator.tokenId,
+      createdAt: new Date(now * 1000).toISOString(),
+      expiresAt: new Date(expiresAt * 1000).toISOString(),
+      revokedAt: null,
+      lastUsedAt: null,
     };
-    await this.store(row, creator);
-    return { token, metadata: toMetadata(row) };
+    // Only portcall's own tokens can be revoked here; an OIDC token or the CLI starts a chain.
+    const parent = creator !== "cli" && creator.issuer === "portcall" ? creator.tokenId : null;
+    if (!(await this.tokens.insert(metadata, parent)))
+      throw invalidToken("it, or a token in the chain that minted it, was revoked");
+    return { token, metadata };
   }
 
-  async list(): Promise<TokenMetadata[]> {
+  async list(): Promise<TokenRecord[]> {
     await this.flushUsage();
-    const rows = await this.db.selectFrom("tokens").selectAll().orderBy("created_at", "desc").execute();
-    return rows.map(toMetadata);
+    return this.tokens.list();
   }
 
-  /**
-   * Revokes the token and, in the same statement, every token it minted and theirs: they all show as revoked
-   * from now on. One minted while this runs is caught either here or by the check in `store`.
-   */
-  async revoke(id: string): Promise<TokenMetadata> {
-    const stamped = await this.db
-      .updateTable("tokens")
-      .set({ revoked_at: new Date().toISOString() })
-      .where("revoked_at", "is", null)
-      .where((eb) =>
-        eb.or([
-          eb("id", "=", id),
-          eb("id", "in", eb.selectFrom("token_ancestors").select("token_id").where("ancestor_id", "=", id)),
-        ]),
-      )
-      .returning("id")
-      .execute();
-    const row = await this.db.selectFrom("tokens").selectAll().where("id", "=", id).executeTakeFirst();
-    if (!row) throw new ApiError("token_not_found", `Token "${id}" does not exist.`);
-    const revoked = new Set(stamped.map((entry) => entry.id));
+  /** Revokes the token and every token it minted and theirs: they all show as revoked from now on. */
+  async revoke(id: string): Promise<TokenRecord> {
+    const revoked = new Set(await this.tokens.revoke(id, new Date().toISOString()));
+    const metadata = await this.tokens.get(id);
+    if (!metadata) throw new ApiError("token_not_found", `Token "${id}" does not exist.`);
     for (const [token, p] of this.verified) if (revoked.has(p.tokenId)) this.verified.delete(token);
-    return toMetadata(row);
+    return metadata;
   }
 
   /** The principal of a bearer token, or an `invalid_token` error saying why not. */
@@ -207,11 +168,7 @@ export class TokenService {
     const entries = [...this.lastUsed];
     this.lastUsed.clear();
     try {
-      await this.db.transaction().execute(async (trx) => {
-        for (const [id, at] of entries) {
-          await trx.updateTable("tokens").set({ last_used_at: at }).where("id", "=", id).execute();
-        }
-      });
+      await this.tokens.recordUse(entries);
     } catch (error) {
       // Put them back for the next flush, unless a newer use was recorded meanwhile.
       for (const [id, at] of entries) if (!this.lastUsed.has(id)) this.lastUsed.set(id, at);
@@ -260,59 +217,10 @@ export class TokenService {
     }
   }
 
-  /**
-   * Stores a minted token with its chain of creators. The token row is written first, so the transaction holds
-   * the store's write lock while it then checks that none of the chain was revoked meanwhile: a revoke either
-   * committed before (the check sees it, nothing is stored) or comes after (its update reaches this row).
-   */
-  private async store(row: TokenRow, creator: Principal | "cli"): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto("tokens").values(row).execute();
-      // Only portcall's own tokens can be revoked here; an OIDC token or the CLI starts a chain.
-      if (creator === "cli" || creator.issuer !== "portcall") return;
-      const inherited = await trx
-        .selectFrom("token_ancestors")
-        .select("ancestor_id")
-        .where("token_id", "=", creator.tokenId)
-        .execute();
-      const ancestors = [creator.tokenId, ...inherited.map((entry) => entry.ancestor_id)];
-      await trx
-        .insertInto("token_ancestors")
-        .values(ancestors.map((ancestor) => ({ token_id: row.id, ancestor_id: ancestor })))
-        .execute();
-      const revoked = await trx
-        .selectFrom("tokens")
-        .select("id")
-        .where("id", "in", ancestors)
-        .where("revoked_at", "is not", null)
-        .executeTakeFirst();
-      if (revoked) throw invalidToken("it, or a token in the chain that minted it, was revoked");
-    });
-  }
-
-  /** One query: the token's own row, and whether any token in the chain that minted it is revoked. */
+  /** One read of the store: the token's own mark, and whether any token in the chain that minted it is revoked. */
   private async checkNotRevoked(id: string): Promise<void> {
-    const row = await this.db
-      .selectFrom("tokens")
-      .select((eb) => [
-        "tokens.revoked_at",
-        eb
-          .exists(
-            eb
-              .selectFrom("token_ancestors")
-              .innerJoin("tokens as ancestor", "ancestor.id", "token_ancestors.ancestor_id")
-              .select("ancestor.id")
-              .whereRef("token_ancestors.token_id", "=", "tokens.id")
-              .where("ancestor.revoked_at", "is not", null),
-          )
-          .as("ancestorRevoked"),
-      ])
-      .where("tokens.id", "=", id)
-      .executeTakeFirst();
-    // A signed token the store does not know (a store restored from backup) is refused like a revoked one.
-    if (!row) throw invalidToken("it is not known to this portcall");
-    if (row.revoked_at) throw invalidToken("it was revoked");
-    if (row.ancestorRevoked) throw invalidToken("a token in the chain that minted it was revoked");
+    const standing = await this.tokens.standing(id);
+    if (standing !== "active") throw invalidToken(REFUSALS[standing]);
   }
 
   private checkWithin(creator: Principal, request: TokenRequest, expiresAt: number): void {

@@ -37,6 +37,16 @@ export type ErrorCode = keyof typeof ERRORS;
 export type ErrorStatus = (typeof ERRORS)[ErrorCode]["status"];
 export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
 
+/** Every way a call that reaches a Docker host can fail, besides its own input. */
+export const HOST_CALL_ERRORS = [
+  "invalid_request",
+  "host_not_found",
+  "internal_error",
+  "host_error",
+  "host_unavailable",
+  "host_timeout",
+] as const satisfies readonly ErrorCode[];
+
 export const FIELD_LOCATIONS = ["param", "query", "header", "json", "form", "cookie"] as const;
 export type FieldError = { location: (typeof FIELD_LOCATIONS)[number]; path: string; message: string };
 /** Why placement passed a host over. */

@@ -3,6 +3,7 @@ import { ApiError } from "../errors/api-error.js";
 import type { Logger } from "../logging/logger.js";
 import type { HostCreate, HostUpdate } from "../schemas/host.js";
 import type { SecretBox } from "../secrets/secret-box.js";
+import type { HostStore } from "../store/ports/hosts.js";
 import { checkTokenConnection, type HostActor, type HostAllowList, OPERATOR } from "./connection-policy.js";
 import {
   type ConnectionSecrets,
@@ -12,7 +13,8 @@ import {
   toInput,
 } from "./host-connection.js";
 import type { HostRecord } from "./host-record.js";
-import type { HostRepository } from "./host-repository.js";
+
+const hostExists = (id: string) => new ApiError("host_exists", `Host "${id}" is already registered.`);
 
 export type HostRegistryOptions = {
   callTimeoutMs: number;
@@ -37,7 +39,7 @@ export class HostRegistry {
   firstProbe: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly repository: HostRepository,
+    private readonly repository: HostStore,
     private readonly secrets: SecretBox,
     private readonly options: HostRegistryOptions,
     private readonly logger: Logger,
@@ -87,8 +89,7 @@ export class HostRegistry {
     source: HostRecord["source"] = "api",
     actor: HostActor = OPERATOR,
   ): Promise<HostRecord> {
-    if (this.records.has(input.id))
-      throw new ApiError("host_exists", `Host "${input.id}" is already registered.`);
+    if (this.records.has(input.id)) throw hostExists(input.id);
     const resolved = await this.resolveFor(actor, input);
     const now = new Date().toISOString();
     const record: HostRecord = {
@@ -103,7 +104,8 @@ export class HostRegistry {
       createdAt: now,
       updatedAt: now,
     };
-    await this.repository.insert(record);
+    // Registered meanwhile: by a request this one overlapped, or by another process over the same store.
+    if (!(await this.repository.insert(record))) throw hostExists(record.id);
     this.records.set(record.id, record);
     this.logger.info("host registered", { host: record.id, transport: record.stored.transport, source });
     return record;
@@ -118,6 +120,8 @@ export class HostRegistry {
     const actor = options.actor ?? OPERATOR;
     let { url, stored, sealedSecrets, owner } = current;
     const connectionChanged = ["url", "tls", "ssh", "insecure"].some((key) => key in patch);
+    // The name is what people pick a host by: renaming another's host would pass one host off as another.
+    if (patch.name !== undefined && patch.name !== current.name) this.checkOwnedBy(actor, current, "rename");
     if (connectionChanged) {
       const base = toInput(current.url, current.stored, await this.unseal(current.sealedSecrets));
       const nextUrl = patch.url ?? current.url;

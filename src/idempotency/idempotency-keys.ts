@@ -1,12 +1,9 @@
 import { createHash } from "node:crypto";
-import type { ExpressionBuilder, Kysely } from "kysely";
 import { ApiError } from "../errors/api-error.js";
-import type { StoreSchema } from "../store/schema.js";
+import type { IdempotencyStore, KeptResponse, KeyScope } from "../store/ports/idempotency.js";
 
-/** The answer a key stands for, replayed as it was first given. */
-export type KeptResponse = { status: number; body: unknown; location: string | null };
-
-export type KeyScope = { principal: string; operation: string; key: string };
+// Where callers of `once` have always found the type of the answer they hand it.
+export type { KeptResponse };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -37,7 +34,7 @@ export class IdempotencyKeys {
   private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly db: Kysely<StoreSchema>,
+    private readonly store: IdempotencyStore,
     private readonly ttlMs = DAY_MS,
   ) {}
 
@@ -72,47 +69,37 @@ export class IdempotencyKeys {
     work: () => Promise<KeptResponse>,
   ): Promise<KeptResponse & { replayed: boolean }> {
     const now = new Date();
-    await this.db.deleteFrom("idempotency_keys").where("expires_at", "<", now.toISOString()).execute();
-    const sameKey = (eb: ExpressionBuilder<StoreSchema, "idempotency_keys">) =>
-      eb.and({ principal: scope.principal, operation: scope.operation, key: scope.key });
-    const forget = () => this.db.deleteFrom("idempotency_keys").where(sameKey).execute();
-    const row = await this.db.selectFrom("idempotency_keys").selectAll().where(sameKey).executeTakeFirst();
-    if (row && row.request_hash !== hash) {
+    await this.store.purgeExpired(now.toISOString());
+    const kept = await this.store.find(scope);
+    if (kept && kept.requestHash !== hash) {
       throw new ApiError(
         "idempotency_key_reuse",
         `The Idempotency-Key "${scope.key}" was first used with another request body; use a new key for a new request.`,
       );
     }
-    if (row?.status != null) {
-      const body: unknown = row.response === null ? null : JSON.parse(row.response);
-      return { status: row.status, body, location: row.location, replayed: true };
+    if (kept?.response) return { ...kept.response, replayed: true };
+    // A claim still pending here was left by a process that died mid-request: this request takes it over.
+    if (kept) await this.store.release(scope);
+    const claim = {
+      requestHash: hash,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.ttlMs).toISOString(),
+    };
+    // Only another process over the same store can have claimed it since: this one waits in `once`.
+    if (!(await this.store.claim(scope, claim))) {
+      throw new ApiError(
+        "conflict",
+        `A request with the Idempotency-Key "${scope.key}" is still being answered; retry once it was.`,
+      );
     }
-    // A row still pending here was left by a process that died mid-request: this request takes it over.
-    if (row) await forget();
-    await this.db
-      .insertInto("idempotency_keys")
-      .values({
-        ...scope,
-        request_hash: hash,
-        status: null,
-        response: null,
-        location: null,
-        created_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + this.ttlMs).toISOString(),
-      })
-      .execute();
-    let kept: KeptResponse;
+    let response: KeptResponse;
     try {
-      kept = await work();
+      response = await work();
     } catch (error) {
-      await forget();
+      await this.store.release(scope);
       throw error;
     }
-    await this.db
-      .updateTable("idempotency_keys")
-      .set({ status: kept.status, response: JSON.stringify(kept.body), location: kept.location })
-      .where(sameKey)
-      .execute();
-    return { ...kept, replayed: false };
+    await this.store.complete(scope, response);
+    return { ...response, replayed: false };
   }
 }

@@ -32,15 +32,7 @@ type ProblemResponse = {
   content: { [PROBLEM_CONTENT_TYPE]: { schema: typeof ProblemSchema } };
 };
 
-/** Every way a call that reaches a Docker host can fail, besides its own input. */
-export const HOST_CALL_ERRORS = [
-  "invalid_request",
-  "host_not_found",
-  "internal_error",
-  "host_error",
-  "host_unavailable",
-  "host_timeout",
-] as const satisfies readonly ErrorCode[];
+export { HOST_CALL_ERRORS } from "../errors/api-error.js";
 
 /** The problem+json responses of a route, grouped by status, each naming the codes it can carry. */
 export function problemResponses(...codes: ErrorCode[]): Record<number, ProblemResponse> {

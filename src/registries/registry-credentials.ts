@@ -1,12 +1,10 @@
-import type { Kysely } from "kysely";
 import { registryOf } from "../docker/image-reference.js";
 import { ApiError } from "../errors/api-error.js";
 import type { HostRecord } from "../hosts/host-record.js";
 import type { SecretBox } from "../secrets/secret-box.js";
-import type { StoreSchema } from "../store/schema.js";
+import type { RegistryStore, RegistrySummary } from "../store/ports/registries.js";
 
 export type RegistryCredential = { username: string; password: string };
-export type RegistrySummary = { address: string; username: string; createdAt: string; updatedAt: string };
 
 /**
  * Credentials per registry, stored with the password sealed like host secrets and never returned: pulls,
@@ -14,7 +12,7 @@ export type RegistrySummary = { address: string; username: string; createdAt: st
  */
 export class RegistryCredentials {
   constructor(
-    private readonly db: Kysely<StoreSchema>,
+    private readonly store: RegistryStore,
     private readonly secrets: SecretBox,
   ) {}
 
@@ -24,46 +22,15 @@ export class RegistryCredentials {
   ): Promise<{ summary: RegistrySummary; created: boolean }> {
     const now = new Date().toISOString();
     const secret = await this.secrets.seal({ password: credential.password });
-    const existing = await this.db
-      .selectFrom("registries")
-      .select("created_at")
-      .where("address", "=", address)
-      .executeTakeFirst();
-    await this.db
-      .insertInto("registries")
-      .values({ address, username: credential.username, secret, created_at: now, updated_at: now })
-      .onConflict((oc) =>
-        oc.column("address").doUpdateSet({ username: credential.username, secret, updated_at: now }),
-      )
-      .execute();
-    return {
-      summary: {
-        address,
-        username: credential.username,
-        createdAt: existing?.created_at ?? now,
-        updatedAt: now,
-      },
-      created: !existing,
-    };
+    return this.store.put({ address, username: credential.username, secret, createdAt: now, updatedAt: now });
   }
 
-  async list(): Promise<RegistrySummary[]> {
-    const rows = await this.db
-      .selectFrom("registries")
-      .select(["address", "username", "created_at", "updated_at"])
-      .orderBy("address")
-      .execute();
-    return rows.map((row) => ({
-      address: row.address,
-      username: row.username,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    }));
+  list(): Promise<RegistrySummary[]> {
+    return this.store.list();
   }
 
   async remove(address: string): Promise<void> {
-    const result = await this.db.deleteFrom("registries").where("address", "=", address).executeTakeFirst();
-    if (result.numDeletedRows === 0n)
+    if (!(await this.store.remove(address)))
       throw new ApiError("registry_not_found", `No credentials are stored for ${address}.`);
   }
 
@@ -79,11 +46,7 @@ export class RegistryCredentials {
   ): Promise<RegistryCredential | undefined> {
     if (given) return given;
     if (host.owner !== null) return undefined;
-    const row = await this.db
-      .selectFrom("registries")
-      .select(["username", "secret"])
-      .where("address", "=", registryOf(image))
-      .executeTakeFirst();
+    const row = await this.store.get(registryOf(image));
     if (!row) return undefined;
     const { password } = await this.secrets.unseal<{ password: string }>(row.secret);
     return { username: row.username, password };

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Kysely } from "kysely";
 import type { Principal } from "../auth/principal.js";
 import { checkCreatedVolumes, type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
 import type { ContainerExit, DockerHost } from "../docker/docker-host.js";
@@ -13,8 +12,7 @@ import { type ConcurrencyLimiter, limitHolder } from "../limits/concurrency-limi
 import type { Logger } from "../logging/logger.js";
 import type { RegistryCredential } from "../registries/registry-credentials.js";
 import { containerSpecOf, type RunCreate } from "../schemas/run.js";
-import type { StoreSchema } from "../store/schema.js";
-import { type RunEnd, type RunFilter, type RunPhases, RunRepository, type RunRow } from "./run-repository.js";
+import type { RunEnd, RunFilter, RunPhases, RunRecord, RunStore } from "../store/ports/runs.js";
 
 /** Every container a run makes carries its run id, so it can be told apart from anything else on the host. */
 export const RUN_LABEL = "portcall.run";
@@ -65,27 +63,24 @@ export type RunStart = {
  * when asked; after a restart, `resume` gives every unfinished run its watcher again.
  */
 export class RunService {
-  private readonly repository: RunRepository;
   private readonly watchers = new Map<string, Promise<void>>();
   private readonly life = new AbortController();
 
   constructor(
-    db: Kysely<StoreSchema>,
+    private readonly repository: RunStore,
     private readonly hosts: HostRegistry,
     private readonly limits: ConcurrencyLimiter,
     private readonly defaults: PolicyDefaults,
     private readonly logger: Logger,
     /** The longest a request may wait for a run's end (PORTCALL_RUN_MAX_WAIT_SECONDS). */
     readonly maxWaitSeconds: number,
-  ) {
-    this.repository = new RunRepository(db);
-  }
+  ) {}
 
-  get(id: string): Promise<RunRow | undefined> {
+  get(id: string): Promise<RunRecord | undefined> {
     return this.repository.get(id);
   }
 
-  list(filter: RunFilter): Promise<RunRow[]> {
+  list(filter: RunFilter): Promise<RunRecord[]> {
     return this.repository.list(filter);
   }
 
@@ -93,7 +88,7 @@ export class RunService {
    * Pulls the image if needed, creates the container, arms the wait for its end, starts it, and hands it to a
    * watcher. Answers as soon as it runs; `settle` waits for its end.
    */
-  async start({ principal, host, input, auth, signal }: RunStart): Promise<RunRow> {
+  async start({ principal, host, input, auth, signal }: RunStart): Promise<RunRecord> {
     const id = `run_${randomBytes(12).toString("hex")}`;
     const spec = containerSpecOf(input);
     const labels = { ...spec.labels, [RUN_LABEL]: id };
@@ -116,16 +111,16 @@ export class RunService {
         image_digest: imageDigest,
         status: "running",
         exit_code: null,
-        oom_killed: 0,
+        oom_killed: false,
         error: null,
-        labels: JSON.stringify(spec.labels ?? {}),
+        labels: spec.labels ?? {},
         subject: principal.subject,
         token_id: principal.tokenId,
-        remove: (input.remove ?? input.wait) ? 1 : 0,
-        removed: 0,
-        cancel_requested: 0,
+        remove: input.remove ?? input.wait,
+        removed: false,
+        cancel_requested: false,
         output_limit: input.outputLimitBytes,
-        phases: JSON.stringify(phases),
+        phases,
         output: null,
         created_at: new Date().toISOString(),
         started_at: null,
@@ -148,7 +143,7 @@ export class RunService {
     client: DockerHost,
     containerId: string,
     policy: Record<string, unknown>,
-    row: RunRow,
+    row: RunRecord,
   ): Promise<void> {
     try {
       await checkCreatedVolumes(client, containerId, policy);
@@ -160,14 +155,14 @@ export class RunService {
   }
 
   /** Waits up to `ms` (or until `signal`) for the run's end; answers the run as it then is. */
-  async settle(id: string, ms: number, signal?: AbortSignal): Promise<RunRow> {
+  async settle(id: string, ms: number, signal?: AbortSignal): Promise<RunRecord> {
     const watcher = this.watchers.get(id);
     if (watcher) await settleWithin(watcher, ms, signal);
     return this.mustGet(id);
   }
 
   /** Stops the run's container (SIGTERM, then SIGKILL after `graceSeconds`) and answers once its end is recorded. */
-  async cancel(row: RunRow, graceSeconds: number, signal: AbortSignal): Promise<RunRow> {
+  async cancel(row: RunRecord, graceSeconds: number, signal: AbortSignal): Promise<RunRecord> {
     if (row.status !== "running") return row;
     // Only the cancel that set the mark takes it back: a retried cancel must not undo the one that stopped it.
     const first = await this.repository.requestCancel(row.id);
@@ -206,7 +201,7 @@ export class RunService {
     await Promise.allSettled(this.watchers.values());
   }
 
-  private async mustGet(id: string): Promise<RunRow> {
+  private async mustGet(id: string): Promise<RunRecord> {
     const row = await this.repository.get(id);
     if (!row) throw new ApiError("run_not_found", `Run "${id}" does not exist.`);
     return row;
@@ -300,7 +295,7 @@ export class RunService {
           if (!ended && (await this.neverStarted(row, client))) {
             await this.end(row, lost("portcall stopped before it started the container"));
             // Whatever `remove` asked: a container that never ran holds nothing anyone could want back.
-            await this.removeContainer({ ...(await this.mustGet(id)), remove: 1 }, client);
+            await this.removeContainer({ ...(await this.mustGet(id)), remove: true }, client);
             return;
           }
           ended ??= (await client.armExitWait(row.container_id, "not-running", { signal: this.life.signal }))
@@ -330,7 +325,7 @@ export class RunService {
    * Whether a resumed run's container was never started: portcall stopped between storing the run and starting
    * it. Waiting for "not running" would see such a container as ended with exit code 0.
    */
-  private async neverStarted(row: RunRow, client: DockerHost): Promise<boolean> {
+  private async neverStarted(row: RunRecord, client: DockerHost): Promise<boolean> {
     if (row.started_at !== null) return false;
     const { state } = await client.inspectContainer(row.container_id, { signal: this.life.signal });
     return state.status === "created" && state.startedAt === null;
@@ -362,7 +357,7 @@ export class RunService {
    * that keeps none) would fail every retry: the run then ends without output and says why, rather than never.
    */
   private async readOutput(
-    row: RunRow,
+    row: RunRecord,
     client: DockerHost,
   ): Promise<{ output: CapturedOutput | null; error: string | null }> {
     const query = { follow: false, stdout: true, stderr: true, timestamps: false };
@@ -384,11 +379,11 @@ export class RunService {
     }
   }
 
-  private async end(row: RunRow, end: RunEnd): Promise<void> {
-    await this.repository.end(row.id, end, JSON.parse(row.phases) as RunPhases);
+  private async end(row: RunRecord, end: RunEnd): Promise<void> {
+    await this.repository.end(row.id, end, row.phases);
   }
 
-  private async removeContainer(row: RunRow, client: DockerHost): Promise<void> {
+  private async removeContainer(row: RunRecord, client: DockerHost): Promise<void> {
     if (!row.remove || row.removed) return;
     try {
       await client.removeContainer(

@@ -79,3 +79,24 @@ export const TokenCreatedSchema = TokenMetadataSchema.extend({
 }).openapi("TokenCreated");
 
 export const TokenListSchema = z.object({ items: z.array(TokenMetadataSchema) }).openapi("TokenList");
+
+export const TokenParamsSchema = z.object({
+  id: z.uuid().openapi({ param: { name: "id", in: "path" }, description: "The token's id (`jti`)." }),
+});
+
+export const JwksSchema = z
+  .object({
+    keys: z.array(
+      z
+        .object({
+          kty: z.string(),
+          crv: z.string(),
+          x: z.string(),
+          kid: z.string(),
+          alg: z.string(),
+          use: z.string(),
+        })
+        .openapi("Jwk"),
+    ),
+  })
+  .openapi("JsonWebKeySet");

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AuditRecord } from "../../src/audit/anonymous-throttle.js";
 import { AuditLog } from "../../src/audit/audit-log.js";
 import { silentLogger } from "../../src/logging/logger.js";
-import { openStore, type Store } from "../../src/store/database.js";
+import { openStore } from "../../src/store/open-store.js";
+import type { AuditRecord } from "../../src/store/ports/audit.js";
+import type { Store } from "../../src/store/ports/store.js";
 
 const T0 = Date.parse("2026-11-28T12:00:00.000Z");
 
@@ -27,7 +28,7 @@ describe("the audit log's bounds", () => {
   let audit: AuditLog;
   beforeEach(async () => {
     store = await openStore(":memory:");
-    audit = new AuditLog(store.db, silentLogger, {
+    audit = new AuditLog(store.audit, silentLogger, {
       retentionDays: 30,
       anonymousPerWindow: 3,
       windowMs: 60_000,

@@ -6,7 +6,7 @@ import type { Principal } from "../../src/auth/principal.js";
 import type { Scope } from "../../src/auth/scopes.js";
 import { generateSigningKey, type SigningKey } from "../../src/auth/signing-key.js";
 import { TokenService } from "../../src/auth/token-service.js";
-import { openStore, type Store } from "../../src/store/database.js";
+import { openSqliteStore, type SqliteStore } from "../../src/store/sqlite/open.js";
 import { TEST_TOKEN_OPTIONS } from "../support/app.js";
 
 const SCOPES: Scope[] = ["tokens:write", "hosts:read"];
@@ -14,7 +14,7 @@ const SCOPES: Scope[] = ["tokens:write", "hosts:read"];
 describe("transitive revocation in the token service", () => {
   let dir: string;
   let key: SigningKey;
-  const stores: Store[] = [];
+  const stores: SqliteStore[] = [];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "portcall-tokens-"));
@@ -27,9 +27,9 @@ describe("transitive revocation in the token service", () => {
 
   /** A token service over the shared store file: each one stands for a replica with its own connection. */
   async function replica(): Promise<TokenService> {
-    const store = await openStore(dir);
+    const store = await openSqliteStore(dir);
     stores.push(store);
-    return new TokenService(store.db, key, TEST_TOKEN_OPTIONS);
+    return new TokenService(store.tokens, key, TEST_TOKEN_OPTIONS);
   }
 
   async function mintFrom(tokens: TokenService, creator: Principal | "cli", name: string) {

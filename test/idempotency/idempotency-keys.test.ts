@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { IdempotencyKeys } from "../../src/idempotency/idempotency-keys.js";
-import { openStore } from "../../src/store/database.js";
+import { openStore } from "../../src/store/open-store.js";
 
 const scope = { principal: "portcall:ci", operation: "createRun", key: "k-1" };
 
 describe("Idempotency-Key bookkeeping", () => {
   it("does the work once and replays its answer for the same input, whatever the key order", async () => {
-    const keys = new IdempotencyKeys((await openStore(":memory:")).db);
+    const keys = new IdempotencyKeys((await openStore(":memory:")).idempotency);
     let calls = 0;
     const work = async () => ({ status: 201, body: { n: ++calls }, location: "/v1/runs/1" });
     const first = await keys.once(scope, { a: 1, b: [1, 2] }, work);
@@ -17,7 +17,7 @@ describe("Idempotency-Key bookkeeping", () => {
   });
 
   it("makes concurrent requests with one key wait for the first instead of working twice", async () => {
-    const keys = new IdempotencyKeys((await openStore(":memory:")).db);
+    const keys = new IdempotencyKeys((await openStore(":memory:")).idempotency);
     let calls = 0;
     const slow = async () => {
       calls += 1;
@@ -31,7 +31,7 @@ describe("Idempotency-Key bookkeeping", () => {
 
   it("refuses the key with another body, keeps nothing of a failure, and forgets keys after their day", async () => {
     const store = await openStore(":memory:");
-    const keys = new IdempotencyKeys(store.db, 50);
+    const keys = new IdempotencyKeys(store.idempotency, 50);
     const ok = async () => ({ status: 201, body: {}, location: null });
     await keys.once(scope, { cmd: "a" }, ok);
     await expect(keys.once(scope, { cmd: "b" }, ok)).rejects.toMatchObject({ code: "idempotency_key_reuse" });

@@ -11,7 +11,7 @@ import { type Logger, silentLogger } from "../../src/logging/logger.js";
 import type { HostCreate } from "../../src/schemas/host.js";
 import { SecretBox } from "../../src/secrets/secret-box.js";
 import { assembleServices } from "../../src/services.js";
-import { openStore } from "../../src/store/database.js";
+import { openStore } from "../../src/store/open-store.js";
 
 export type TestAppOptions = {
   /** Registered through the registry, so they go through the same checks as POST /v1/hosts. */

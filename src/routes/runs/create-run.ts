@@ -5,7 +5,7 @@ import { IdempotencyHeadersSchema, respondOnce } from "../../idempotency/respond
 import { operation } from "../../openapi/operation.js";
 import { createdResponse, HOST_CALL_ERRORS } from "../../openapi/responses.js";
 import { placeRun } from "../../runs/placement.js";
-import { toRun } from "../../runs/run-repository.js";
+import { toRun } from "../../runs/run-view.js";
 import { type Run, RunCreateSchema, RunSchema } from "../../schemas/run.js";
 
 export const createRunRoute = operation("runs:create", {

@@ -1,7 +1,7 @@
 import type { App } from "../../env.js";
 import { operation } from "../../openapi/operation.js";
 import { jsonResponse } from "../../openapi/responses.js";
-import { toRun } from "../../runs/run-repository.js";
+import { toRun } from "../../runs/run-view.js";
 import { RunParamsSchema, RunSchema } from "../../schemas/run.js";
 import { visibleRun } from "./run-access.js";
 

@@ -4,7 +4,7 @@ import type { App } from "../../env.js";
 import { ApiError } from "../../errors/api-error.js";
 import { operation } from "../../openapi/operation.js";
 import { jsonResponse } from "../../openapi/responses.js";
-import { toRun } from "../../runs/run-repository.js";
+import { toRun } from "../../runs/run-view.js";
 import { HOST_ID_PATTERN } from "../../schemas/params.js";
 import { labelFilterQuery, splitLabelFilter } from "../../schemas/query.js";
 import { RunPageSchema, RunStatusSchema } from "../../schemas/run.js";

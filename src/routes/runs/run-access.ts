@@ -3,7 +3,7 @@ import { principalOf } from "../../auth/authenticate.js";
 import { canUseHost } from "../../auth/principal.js";
 import type { AppEnv } from "../../env.js";
 import { ApiError } from "../../errors/api-error.js";
-import type { RunRow } from "../../runs/run-repository.js";
+import type { RunRecord as RunRow } from "../../store/ports/runs.js";
 
 /** A run on a host the caller may use; any other run does not exist for it, as with hosts. */
 export async function visibleRun(c: Context<AppEnv>, id: string): Promise<RunRow> {

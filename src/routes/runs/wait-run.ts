@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { App } from "../../env.js";
 import { operation } from "../../openapi/operation.js";
 import { jsonResponse } from "../../openapi/responses.js";
-import { toRun } from "../../runs/run-repository.js";
+import { toRun } from "../../runs/run-view.js";
 import { RunParamsSchema, RunSchema } from "../../schemas/run.js";
 import { runStatus, visibleRun } from "./run-access.js";
 

@@ -1,0 +1,71 @@
+import type { Context } from "hono";
+import type { AnyOperation } from "../../core/operation.js";
+import type { AppEnv } from "../../env.js";
+import { ApiError, type FieldError } from "../../errors/api-error.js";
+import { invalidInput } from "../../errors/field-errors.js";
+
+/** Which part of a request each input field of an operation comes from. */
+export type InputParts = {
+  params: string[];
+  query: string[];
+  headers: string[];
+  /** The field holding the JSON body; `"input"` when the body is the whole input. */
+  body: string | undefined;
+};
+
+export function inputParts(operation: AnyOperation): InputParts {
+  const { path, headers = [], body } = operation.http;
+  const params = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? "");
+  const taken = new Set([...params, ...headers, ...(body ? [body] : [])]);
+  const query = body === "input" ? [] : Object.keys(operation.input.shape).filter((key) => !taken.has(key));
+  return { params, query, headers: [...headers], body };
+}
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/** The JSON body, or `{}` when none was sent as JSON (the schema then says what is missing), as Hono reads it. */
+async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
+  const type = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim() ?? "";
+  if (!JSON_TYPE.test(type)) return {};
+  try {
+    return await c.req.json();
+  } catch {
+    throw new ApiError("invalid_request", "Malformed JSON in request body");
+  }
+}
+
+function pick(source: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]]));
+}
+
+/** One query value per key, or the list when the key repeats (`?status=a&status=b`). */
+function queryValues(c: Context<AppEnv>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(c.req.queries()).map(([key, values]) => [key, values.length === 1 ? values[0] : values]),
+  );
+}
+
+/** The operation's input gathered from path, query, headers and body, before validation. */
+export async function rawInput(c: Context<AppEnv>, parts: InputParts): Promise<unknown> {
+  if (parts.body === "input") return jsonBody(c);
+  return {
+    ...pick(c.req.param(), parts.params),
+    ...pick(queryValues(c), parts.query),
+    ...pick(c.req.header(), parts.headers),
+    ...(parts.body ? { [parts.body]: await jsonBody(c) } : {}),
+  };
+}
+
+/** Validates against the operation's input and names each failing field where the client sent it. */
+export function parseInput(operation: AnyOperation, parts: InputParts, raw: unknown): unknown {
+  const result = operation.input.safeParse(raw);
+  if (result.success) return result.data;
+  const locationOf = (key: string): FieldError["location"] =>
+    parts.params.includes(key) ? "param" : parts.headers.includes(key) ? "header" : "query";
+  throw invalidInput(result.error.issues, (path) => {
+    if (parts.body === "input") return { location: "json", path: path.join(".") };
+    const [key = "", ...rest] = path;
+    if (key === parts.body) return { location: "json", path: rest.join(".") };
+    return { location: locationOf(key), path: path.join(".") };
+  });
+}

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { ReadinessSchema } from "../../schemas/health.js";
+import { defineOperation } from "../operation.js";
+
+export const getReadiness = defineOperation({
+  name: "getReadiness",
+  scope: null,
+  tags: ["Health"],
+  summary: "Readiness: the store works and every host was probed",
+  description:
+    "Answers once the first health probe of every registered host has finished, with how many are reachable " +
+    "(counts only: which hosts exist is for tokens allowed to see them). " +
+    "An unreachable host does not make portcall unready: the other hosts still work. " +
+    "Answers 503 when the store cannot be used.",
+  input: z.object({}),
+  output: ReadinessSchema,
+  errors: [],
+  http: {
+    method: "get",
+    path: "/readyz",
+    responses: {
+      200: "Ready; the body counts reachable and unreachable hosts.",
+      503: "Not ready: the store cannot be used.",
+    },
+    status: (readiness) => (readiness.status === "ready" ? 200 : 503),
+  },
+  async run({ services: { hosts, store } }) {
+    const [storeProbe] = await Promise.all([
+      store.check().then(
+        () => ({ ok: true, error: null }),
+        (error: unknown) => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+      ),
+      hosts.firstProbe,
+    ]);
+    const health = await Promise.all(hosts.list().map(({ id }) => hosts.health(id)));
+    const count = (reachable: boolean | null) => health.filter((h) => h.reachable === reachable).length;
+    return {
+      status: storeProbe.ok ? ("ready" as const) : ("not_ready" as const),
+      store: storeProbe,
+      hosts: {
+        total: health.length,
+        reachable: count(true),
+        unreachable: count(false),
+        unknown: count(null),
+      },
+    };
+  },
+});
