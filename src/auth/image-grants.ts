@@ -1,12 +1,7 @@
 import { repositoryOf } from "../docker/image-reference.js";
 import { ApiError } from "../errors/api-error.js";
 import { PolicyGrantsSchema } from "../schemas/policy.js";
-import { hasScope, type Principal } from "./principal.js";
-
-function globMatches(pattern: string, value: string): boolean {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-  return new RegExp(`^${escaped}$`).test(value);
-}
+import { globToRegExp, hasScope, type Principal } from "./principal.js";
 
 const grantsOf = (principal: Principal) => PolicyGrantsSchema.safeParse(principal.policy).data?.images ?? [];
 
@@ -19,7 +14,7 @@ const grantsOf = (principal: Principal) => PolicyGrantsSchema.safeParse(principa
 export function mayWriteRepository(principal: Principal, ref: string): boolean {
   if (hasScope(principal, "admin")) return true;
   const repository = repositoryOf(ref);
-  return grantsOf(principal).some((grant) => grant === "*" || globMatches(repositoryOf(grant), repository));
+  return grantsOf(principal).some((grant) => grant === "*" || globToRegExp(repositoryOf(grant)).test(repository));
 }
 
 /** Refuses, naming the first, any reference outside the token's `images` grant. */

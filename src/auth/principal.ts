@@ -27,7 +27,8 @@ export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.scopes.has("admin") || principal.scopes.has(scope);
 }
 
-function globToRegExp(glob: string): RegExp {
+/** `*` matches any characters (`/` and `.` included); everything else stands for itself. */
+export function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
   return new RegExp(`^${escaped}$`);
 }
