@@ -14,7 +14,9 @@ const grantsOf = (principal: Principal) => PolicyGrantsSchema.safeParse(principa
 export function mayWriteRepository(principal: Principal, ref: string): boolean {
   if (hasScope(principal, "admin")) return true;
   const repository = repositoryOf(ref);
-  return grantsOf(principal).some((grant) => grant === "*" || globToRegExp(repositoryOf(grant)).test(repository));
+  return grantsOf(principal).some(
+    (grant) => grant === "*" || globToRegExp(repositoryOf(grant)).test(repository),
+  );
 }
 
 /** Refuses, naming the first, any reference outside the token's `images` grant. */
