@@ -19,6 +19,14 @@ module.exports = {
       from: { path: "^src/core/" },
       to: { path: "(^|/)node_modules/(hono|@hono/[^/]+)(/|$)|^(hono|@hono/[^/]+)(/|$)" },
     },
+    {
+      name: "no-channel-in-core",
+      severity: "error",
+      comment:
+        "The core knows no channel: it may not import the HTTP or MCP adapters, nor the HTTP-only helpers beside them.",
+      from: { path: "^src/core/" },
+      to: { path: "^src/(channels|http|openapi|middleware|routes)/|^src/(app|env|server)\\.ts$" },
+    },
   ],
   options: {
     tsPreCompilationDeps: true,

@@ -1158,7 +1158,7 @@ export interface components {
              * @description Which part of the request holds the field.
              * @enum {string}
              */
-            location: "param" | "query" | "header" | "json" | "form" | "cookie";
+            location: "param" | "query" | "header" | "json" | "form" | "cookie" | "argument";
             /**
              * @description Dotted path of the field inside that part.
              * @example all
@@ -2192,6 +2192,11 @@ export interface components {
             container: string;
             aliases?: string[];
         };
+        /** @description Credentials as stored; the password is never returned. */
+        RegistryStored: components["schemas"]["Registry"] & {
+            /** @description Whether this call stored the address's first credentials (201) or replaced earlier ones (200). */
+            created: boolean;
+        };
         /** @description Stored credentials of a registry; the password is never returned. */
         Registry: {
             address: string;
@@ -2359,6 +2364,11 @@ export interface components {
             outcome: "allowed" | "denied" | "failed";
             /** @description Error code and detail, when it did not succeed. */
             reason: string | null;
+            /**
+             * @description How the call came: the REST API or the MCP endpoint (the same operation otherwise).
+             * @enum {string}
+             */
+            channel: "rest" | "mcp";
         };
         FleetContainerList: {
             items: components["schemas"]["FleetContainer"][];
@@ -8588,7 +8598,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Registry"];
+                    "application/json": components["schemas"]["RegistryStored"];
                 };
             };
             /** @description Stored. */
@@ -8599,7 +8609,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Registry"];
+                    "application/json": components["schemas"]["RegistryStored"];
                 };
             };
             /** @description `invalid_request`: The request is invalid. */

@@ -103,6 +103,9 @@ const ConfigSchema = z
         }
       })
       .optional(),
+    PORTCALL_PUBLIC_URL: z
+      .url("must be the URL clients reach portcall at, such as https://portcall.example.com")
+      .optional(),
     PORTCALL_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     DOCKER_HOST: z
       .string()
@@ -116,6 +119,8 @@ const ConfigSchema = z
 
 export type Config = {
   port: number;
+  /** Where clients reach portcall, when it is not the address a request was sent to (a proxy in front). */
+  publicUrl: string | undefined;
   host: string;
   dataDir: string;
   dockerTimeoutMs: number;
@@ -167,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const value = parsed.data;
   return {
     port: value.PORTCALL_PORT,
+    publicUrl: value.PORTCALL_PUBLIC_URL,
     host: value.PORTCALL_HOST,
     dataDir: resolve(value.PORTCALL_DATA_DIR),
     dockerTimeoutMs: value.PORTCALL_DOCKER_TIMEOUT_MS,

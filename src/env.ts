@@ -14,6 +14,8 @@ export type AppEnv = {
     /** Set by `authenticate` on every protected operation; absent on public routes. */
     principal?: Principal;
     audit?: AuditContext;
+    /** Set by a channel that writes an audit entry per call itself, so the request gets none of its own. */
+    auditedByChannel?: boolean;
     /** The error code of a failed request, for the audit trail. */
     problem?: { code: string; detail: string };
   };

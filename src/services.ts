@@ -82,6 +82,7 @@ export type ServiceParts = {
   limits: ConcurrencyLimits;
   runMaxWaitSeconds: number;
   audit?: Partial<AuditOptions> | undefined;
+  publicUrl?: string | undefined;
 };
 
 /** Wires the services together over resources already opened; no I/O. Tests build theirs through it too. */
@@ -111,6 +112,7 @@ export function assembleServices(parts: ServiceParts): RunningServices {
     runs,
     idempotency: new IdempotencyKeys(store.idempotency),
     registries: new RegistryCredentials(store.registries, secrets),
+    publicUrl: parts.publicUrl,
     close: async () => {
       // Watchers first: they stop waiting while their hosts' connections are still there to end cleanly.
       await runs.close();
@@ -148,6 +150,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Ru
     limits: config.limits,
     runMaxWaitSeconds: config.runMaxWaitSeconds,
     audit: { retentionDays: config.auditRetentionDays },
+    publicUrl: config.publicUrl,
   });
   await services.hosts.load();
   if (config.hostsFile) await syncHostsFile(config.hostsFile, services.hosts);

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.js";
+import { auditEntry } from "./audit-entry.js";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -9,24 +10,20 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  */
 export const auditTrail = createMiddleware<AppEnv>(async (c, next) => {
   await next();
+  // A channel that audits each call itself (MCP: one request, many tool calls) leaves the request alone.
+  if (c.get("auditedByChannel")) return;
   const status = c.res.status;
-  const denied = status === 401 || status === 403;
-  if (!denied && !MUTATING.has(c.req.method)) return;
-  const principal = c.get("principal");
-  const audit = c.get("audit");
-  const problem = c.get("problem");
-  await c.get("services").audit.record({
-    time: new Date().toISOString(),
-    requestId: c.get("requestId"),
-    subject: principal?.subject ?? null,
-    tokenId: principal?.tokenId ?? null,
-    operationId: audit?.operationId ?? null,
-    method: c.req.method,
-    path: c.req.path,
-    host: audit?.host ?? null,
-    target: audit?.target ?? null,
-    status,
-    outcome: denied ? "denied" : status >= 400 ? "failed" : "allowed",
-    reason: problem ? `${problem.code}: ${problem.detail}` : null,
-  });
+  if (status !== 401 && status !== 403 && !MUTATING.has(c.req.method)) return;
+  await c.get("services").audit.record(
+    auditEntry({
+      requestId: c.get("requestId"),
+      principal: c.get("principal"),
+      target: c.get("audit"),
+      channel: "rest",
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      problem: c.get("problem"),
+    }),
+  );
 });

@@ -50,6 +50,11 @@ export class TokenService {
     private readonly oidc?: OidcVerifier,
   ) {}
 
+  /** The external issuer whose tokens are accepted too, if one is configured: the authorization server. */
+  get oidcIssuer(): string | undefined {
+    return this.oidc?.issuer;
+  }
+
   get jwks() {
     return { keys: [this.key.publicJwk] };
   }

@@ -10,6 +10,7 @@ import type { Logger } from "../logging/logger.js";
 import type { RegistryCredentials } from "../registries/registry-credentials.js";
 import type { RunService } from "../runs/run-service.js";
 import type { Store } from "../store/ports/store.js";
+import type { StreamMode } from "./streams.js";
 
 /** What every operation can reach; built once by the entry point (or a test) and handed to each channel. */
 export type Services = {
@@ -26,6 +27,8 @@ export type Services = {
   limits: ConcurrencyLimiter;
   idempotency: IdempotencyKeys;
   runs: RunService;
+  /** The address clients reach portcall at, when set (PORTCALL_PUBLIC_URL): links and metadata name it. */
+  publicUrl?: string | undefined;
 };
 
 /** What the audit entry of a call names besides who called: the operation, and the host and object it acted on. */
@@ -39,6 +42,15 @@ export type PublicContext = {
   requestId: string;
   /** Filled in as the operation learns what it acts on; the channel writes it to the audit log. */
   audit: AuditRecord;
+  /** How the caller takes a streamed operation's answer; undefined: one result at the end. */
+  stream?: StreamMode;
+  /** Set when the answer is one kept for an Idempotency-Key: the channel tells the caller it was replayed. */
+  replayed?: boolean;
+  /**
+   * Where long work says how far it got, when the caller listens (an MCP client that sent a progress token);
+   * resolves once the note is sent. Streamed operations report through their feed instead.
+   */
+  progress?: (message: string) => Promise<void>;
 };
 
 /** What a protected operation gets: its caller, already authenticated and holding the operation's scope. */

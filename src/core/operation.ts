@@ -3,9 +3,10 @@ import type { Principal } from "../auth/principal.js";
 import type { Scope } from "../auth/scopes.js";
 import type { ErrorCode } from "../errors/api-error.js";
 import type { AuditRecord, CallContext, PublicContext } from "./context.js";
+import type { Feed } from "./streams.js";
 
 /** The statuses a REST answer that is not an error can have. */
-export type SuccessStatus = 200 | 201 | 204 | 503;
+export type SuccessStatus = 200 | 201 | 202 | 204 | 503;
 
 /**
  * Where an operation lives in the REST API, as plain data: the HTTP channel reads it, other channels ignore it.
@@ -23,9 +24,21 @@ export type HttpBinding<I, R> = {
   /** Which of `responses` a result gets, when there is more than one. */
   status?(result: R): SuccessStatus;
   /** Where a resource the result names lives: sent as `Location`. */
-  location?(result: R): string;
+  location?(result: R, input: I): string;
   cacheControl?: string;
+  /**
+   * A body that is not JSON, handed to `run` unread as a stream in the input field `field` when the request's
+   * media type is one of `types` (each with its size limit); any other request's body is JSON, as `body` says.
+   */
+  upload?: { field: keyof I & string; types: Record<string, number> };
 };
+
+/**
+ * How an operation answers as it goes: `events` is the schema of each event; `only`, when the operation has
+ * no single-result form (a log, an event stream); `text`, when it also has a plain-text form (which is then
+ * the default). A call that takes events (`ctx.stream`) gets an EventFeed (or TextFeed) from `run`.
+ */
+export type StreamBinding = { events: z.ZodType; only?: boolean; text?: boolean };
 
 /** The caller a scope requires: a protected operation gets a principal, a public one (`scope: null`) does not. */
 export type ContextFor<S extends Scope | null> = S extends Scope ? CallContext : PublicContext;
@@ -57,7 +70,8 @@ export type Operation<
    */
   audit?(input: z.output<I>, result: Output<O> | undefined): Partial<Omit<AuditRecord, "operationId">>;
   http: HttpBinding<z.output<I>, Output<O>>;
-  run(ctx: ContextFor<S>, input: z.output<I>): Promise<Output<O>>;
+  stream?: StreamBinding;
+  run(ctx: ContextFor<S>, input: z.output<I>): Promise<Output<O> | Feed>;
 };
 
 /** Types an operation's callbacks from its schemas; the catalog holds what it returns. */
@@ -88,9 +102,11 @@ export type AnyOperation = {
     body?: string;
     responses: Partial<Record<SuccessStatus, string>>;
     status?(result: unknown): SuccessStatus;
-    location?(result: unknown): string;
+    location?(result: unknown, input: unknown): string;
     cacheControl?: string;
+    upload?: { field: string; types: Record<string, number> };
   };
+  readonly stream?: StreamBinding;
   run(ctx: OperationContext, input: unknown): Promise<unknown>;
 };
 

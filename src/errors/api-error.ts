@@ -47,7 +47,8 @@ export const HOST_CALL_ERRORS = [
   "host_timeout",
 ] as const satisfies readonly ErrorCode[];
 
-export const FIELD_LOCATIONS = ["param", "query", "header", "json", "form", "cookie"] as const;
+// `argument`: a tool argument of an MCP call, which has no HTTP part.
+export const FIELD_LOCATIONS = ["param", "query", "header", "json", "form", "cookie", "argument"] as const;
 export type FieldError = { location: (typeof FIELD_LOCATIONS)[number]; path: string; message: string };
 /** Why placement passed a host over. */
 export type HostReason = { host: string; reason: string };

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Send } from "../core/streams.js";
 import type { EventFilter } from "../docker/docker-host.js";
 import type { TimedHostEvent } from "../docker/event-mapper.js";
 import { ApiError, type ErrorCode } from "../errors/api-error.js";
 import type { HostRegistry } from "../hosts/host-registry.js";
-import type { Send } from "../http/event-stream.js";
 import type { HostStateEvent } from "../schemas/event.js";
 import type { EventCursor } from "./event-cursor.js";
-import { toHostFailure } from "./fan-out.js";
+import { toHostFailure } from "./host-failure.js";
 
 // A host that breaks is tried again soon, then less and less often, but at least every MAX_RETRY_MS.
 const FIRST_RETRY_MS = 250;

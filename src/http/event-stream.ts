@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { type SSEStreamingApi, stream, streamSSE } from "hono/streaming";
+import type { EventFeed, Send, TextFeed } from "../core/streams.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors/api-error.js";
 import { toProblem } from "../errors/problem.js";
-import { acquireSlot } from "../limits/concurrency-limiter.js";
 
 export type StreamFormat = "ndjson" | "sse";
 
@@ -18,29 +18,17 @@ export function streamFormat(c: Context<AppEnv>): StreamFormat | undefined {
   return undefined;
 }
 
-/**
- * Sends one typed event; resolves when the client has taken it, so a slow reader slows the producer. `id`, when
- * given, is the SSE id (what a reconnecting client sends back as `Last-Event-ID`) and NDJSON's `eventId`;
- * without one, SSE ids count up.
- */
-export type Send = (type: string, data: Record<string, unknown>, id?: string) => Promise<void>;
-
 // Proxies cut a connection that stays silent for long; an SSE comment keeps an idle stream open.
 const KEEP_ALIVE_MS = 15_000;
 
 /**
- * Streams events as NDJSON (`{"type": …, …}` per line) or SSE (`event: type`). The producer gets the client's
- * abort signal: a client that leaves ends the work upstream at once. A failure after the headers went out
- * becomes a final `error` event carrying the problem document. The stream holds one of the subject's stream
- * slots while it is open (429 before any header when none is left); a handler that had to take it earlier,
- * before opening its upstream, passes it in `slot`.
+ * Streams a feed's events as NDJSON (`{"type": …, …}` per line) or SSE (`event: type`, with `id`). The feed
+ * gets the client's abort signal: a client that leaves ends the work upstream at once. A failure after the
+ * headers went out becomes a final `error` event carrying the problem document. SSE ids count up where an
+ * event brings none; NDJSON carries a given id as `eventId`.
  */
-export function eventStream(
-  c: Context<AppEnv>,
-  format: StreamFormat,
-  produce: (send: Send, signal: AbortSignal) => Promise<void>,
-  slot: () => void = acquireSlot(c, "streams"),
-): Response {
+export function eventStream(c: Context<AppEnv>, format: StreamFormat, feed: EventFeed): Response {
+  const { produce, release } = feed;
   const aborted = new AbortController();
   const fail = (error: unknown) =>
     toProblem(
@@ -62,7 +50,7 @@ export function eventStream(
         if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
       } finally {
         clearInterval(keepAlive);
-        slot();
+        release();
       }
     });
   }
@@ -77,7 +65,21 @@ export function eventStream(
     } catch (error) {
       if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
     } finally {
-      slot();
+      release();
+    }
+  });
+}
+
+/** Streams a feed's text as `text/plain`: a failure after the headers went out can only end the stream. */
+export function textStream(c: Context<AppEnv>, feed: TextFeed): Response {
+  c.header("Content-Type", "text/plain; charset=utf-8");
+  return stream(c, async (out) => {
+    const aborted = new AbortController();
+    out.onAbort(() => aborted.abort());
+    try {
+      await feed.produce((chunk) => out.write(chunk).then(() => {}), aborted.signal);
+    } finally {
+      feed.release();
     }
   });
 }

@@ -1,7 +1,4 @@
-import type { Context } from "hono";
-import { principalOf } from "../auth/authenticate.js";
 import type { Principal } from "../auth/principal.js";
-import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors/api-error.js";
 
 /** What a subject may have going at once: runs until they finish, exec calls, and open event/log streams. */
@@ -62,9 +59,4 @@ export class ConcurrencyLimiter {
   inUse(holder: string, kind: LimitKind): number {
     return this.held.get(`${kind}\0${holder}`) ?? 0;
   }
-}
-
-/** A slot of the calling subject's. */
-export function acquireSlot(c: Context<AppEnv>, kind: LimitKind): () => void {
-  return c.get("services").limits.acquire(limitHolder(principalOf(c)), kind);
 }

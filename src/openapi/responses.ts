@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { ERRORS, type ErrorCode } from "../errors/api-error.js";
-import { PROBLEM_CONTENT_TYPE, ProblemSchema } from "../errors/problem.js";
 import { NDJSON, SSE } from "../http/event-stream.js";
+import { PROBLEM_CONTENT_TYPE, ProblemSchema } from "../schemas/problem.js";
 
 type Header = { description: string; schema: { type: "string" | "integer" } };
 

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Principal } from "../auth/principal.js";
-import { checkCreatedVolumes, type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
+import type { DockerCreateBody } from "../docker/container-calls.js";
+import { createChecked } from "../docker/create-checked.js";
+import { type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
 import type { ContainerExit, DockerHost } from "../docker/docker-host.js";
 import { splitReference } from "../docker/image-reference.js";
 import { type CapturedOutput, OutputCapture } from "../docker/output-capture.js";
@@ -12,7 +14,7 @@ import { type ConcurrencyLimiter, limitHolder } from "../limits/concurrency-limi
 import type { Logger } from "../logging/logger.js";
 import type { RegistryCredential } from "../registries/registry-credentials.js";
 import { containerSpecOf, type RunCreate } from "../schemas/run.js";
-import type { RunEnd, RunFilter, RunPhases, RunRecord, RunStore } from "../store/ports/runs.js";
+import type { RunEnd, RunFilter, RunRecord, RunStore } from "../store/ports/runs.js";
 
 /** Every container a run makes carries its run id, so it can be told apart from anything else on the host. */
 export const RUN_LABEL = "portcall.run";
@@ -99,14 +101,9 @@ export class RunService {
       const client = await this.hosts.get(host.id);
       const pullMs = await this.ensureImage(client, input, auth, signal);
       const imageDigest = await this.imageDigest(client, input.image, signal);
-      const creating = performance.now();
-      // Not cut by the client: a create the daemon finishes after an abort would leave a container no run knows.
-      const { id: containerId } = await client.createContainer(body, input.name);
-      const phases: RunPhases = { pullMs, createMs: elapsed(creating), startMs: null, runMs: null };
-      await this.adopt(client, containerId, principal.policy, {
+      const { ended } = await this.launch(client, body, input.name, principal.policy, {
         id,
         host: host.id,
-        container_id: containerId,
         image: input.image,
         image_digest: imageDigest,
         status: "running",
@@ -120,13 +117,12 @@ export class RunService {
         removed: false,
         cancel_requested: false,
         output_limit: input.outputLimitBytes,
-        phases,
+        phases: { pullMs, createMs: null, startMs: null, runMs: null },
         output: null,
         created_at: new Date().toISOString(),
         started_at: null,
         finished_at: null,
       });
-      const { ended } = await this.launch(client, id, containerId, phases);
       this.watch(id, ended, release);
     } catch (error) {
       release();
@@ -136,22 +132,45 @@ export class RunService {
   }
 
   /**
-   * Makes a created container a stored run once its volumes pass the policy; a container refused, or whose run
-   * could not be stored, is removed again rather than left unknown.
+   * Creates the run's container, stores the run once the container's volumes pass the policy, arms the wait
+   * before the start (so even an exit at once is seen), then starts it. None of it is tied to the client: a
+   * run that was created is started and watched even if its client left. A container that cannot start is
+   * removed again, and so is its run: it never ran, and the error says why.
    */
-  private async adopt(
+  private async launch(
     client: DockerHost,
-    containerId: string,
+    body: DockerCreateBody,
+    name: string | undefined,
     policy: Record<string, unknown>,
-    row: RunRecord,
-  ): Promise<void> {
+    run: Omit<RunRecord, "container_id">,
+  ): Promise<{ ended: Promise<ContainerExit> | undefined }> {
+    const { phases } = run;
+    const creating = performance.now();
+    let starting = creating;
+    let stored = false;
+    let ended: Promise<ContainerExit> | undefined;
     try {
-      await checkCreatedVolumes(client, containerId, policy);
-      await this.repository.insert(row);
+      await createChecked(client, body, name, policy, {
+        start: true,
+        created: () => {
+          phases.createMs = elapsed(creating);
+        },
+        beforeStart: async (containerId) => {
+          await this.repository.insert({ ...run, container_id: containerId });
+          stored = true;
+          ({ ended } = await client.armExitWait(containerId, "next-exit", { signal: this.life.signal }));
+          starting = performance.now();
+        },
+        ready: async () => {
+          phases.startMs = elapsed(starting);
+          await this.repository.markStarted(run.id, new Date().toISOString(), phases);
+        },
+      });
     } catch (error) {
-      await client.discardContainer(containerId);
+      if (stored) await this.repository.delete(run.id);
       throw error;
     }
+    return { ended };
   }
 
   /** Waits up to `ms` (or until `signal`) for the run's end; answers the run as it then is. */
@@ -233,31 +252,6 @@ export class RunService {
     const detail = await client.inspectImage(image, { signal });
     const { repository } = splitReference(image);
     return detail.repoDigests.find((digest) => digest.startsWith(`${repository}@`)) ?? detail.id;
-  }
-
-  /**
-   * Arms the wait before the start, then starts. Neither is tied to the client any more: a run that was created
-   * is started and watched even if its client left. A container that cannot start is removed again, and so is
-   * its run: it never ran, and the error says why.
-   */
-  private async launch(
-    client: DockerHost,
-    id: string,
-    containerId: string,
-    phases: RunPhases,
-  ): Promise<{ ended: Promise<ContainerExit> }> {
-    try {
-      const { ended } = await client.armExitWait(containerId, "next-exit", { signal: this.life.signal });
-      const starting = performance.now();
-      await client.startContainer(containerId);
-      phases.startMs = elapsed(starting);
-      await this.repository.markStarted(id, new Date().toISOString(), phases);
-      return { ended };
-    } catch (error) {
-      await client.discardContainer(containerId);
-      await this.repository.delete(id);
-      throw error;
-    }
   }
 
   private watch(id: string, ended?: Promise<ContainerExit>, release: () => void = () => {}): void {

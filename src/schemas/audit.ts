@@ -18,6 +18,9 @@ export const AuditEntrySchema = z
     status: z.number().int(),
     outcome: z.enum(["allowed", "denied", "failed"]),
     reason: z.string().nullable().openapi({ description: "Error code and detail, when it did not succeed." }),
+    channel: z.enum(["rest", "mcp"]).openapi({
+      description: "How the call came: the REST API or the MCP endpoint (the same operation otherwise).",
+    }),
   })
   .openapi("AuditEntry");
 

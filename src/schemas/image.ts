@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ImageReferenceSchema } from "./container-create.js";
+import { booleanQuery } from "./query.js";
 import { StreamErrorEventSchema } from "./stream.js";
 
 export const ImageSummarySchema = z
@@ -88,6 +89,24 @@ export const ImageRefQuerySchema = z.object({
       "Image reference (`repo:tag`, `registry:5000/repo:tag`, `repo@sha256:…`) or image id (`sha256:…`).",
   }),
 });
+
+export const ImageRemoveQuerySchema = ImageRefQuerySchema.extend({
+  force: booleanQuery(false, "Remove it even if containers use it or it has several tags."),
+  noprune: booleanQuery(false, "Keep untagged parent images."),
+});
+
+export const ImageTagSchema = z
+  .object({ source: ImageReferenceSchema, target: ImageReferenceSchema })
+  .strict()
+  .openapi("ImageTag", { example: { source: "app:build-42", target: "registry:5000/team/app:1.2" } });
+
+export const ImagePruneQuerySchema = z.object({
+  all: booleanQuery(false, "Also remove unused tagged images."),
+});
+
+export const ImagePruneSchema = z
+  .object({ removed: z.array(z.string()), reclaimedBytes: z.number().int() })
+  .openapi("ImagePruneResult");
 
 export type ImageSummary = z.infer<typeof ImageSummarySchema>;
 export type ImageDetail = z.infer<typeof ImageDetailSchema>;

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { itemStream } from "./stream.js";
 
 export const ContainerStatsSchema = z
   .object({
@@ -24,3 +25,6 @@ export const ContainerStatsSchema = z
   });
 
 export type ContainerStats = z.infer<typeof ContainerStatsSchema>;
+
+/** One event of a stats stream: a sample about every second, or a final error. */
+export const StatsEventSchema = itemStream("stats", ContainerStatsSchema, "StatsEvent");

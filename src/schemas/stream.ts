@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ProblemSchema } from "../errors/problem.js";
+import { ProblemSchema } from "./problem.js";
 
 /** The last event of a stream that failed after its headers went out: the problem it ended with. */
 export const StreamErrorEventSchema = z

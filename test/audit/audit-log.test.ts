@@ -20,6 +20,7 @@ const refusal = (index: number, at = T0, overrides: Partial<AuditRecord> = {}): 
   status: 401,
   outcome: "denied",
   reason: "invalid_token: The bearer token is not valid: it is not a JWT.",
+  channel: "rest",
   ...overrides,
 });
 

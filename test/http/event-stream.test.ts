@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { EventFeed } from "../../src/core/streams.js";
 import type { AppEnv } from "../../src/env.js";
 import { eventStream } from "../../src/http/event-stream.js";
 
@@ -14,11 +15,13 @@ function streamingApp(format: "sse" | "ndjson", events: Array<[string, Record<st
     eventStream(
       c,
       format,
-      async (send) => {
-        for (const [type, data, id] of events) await send(type, data, id);
-        await held;
-      },
-      () => {},
+      new EventFeed(
+        async (send) => {
+          for (const [type, data, id] of events) await send(type, data, id);
+          await held;
+        },
+        () => {},
+      ),
     ),
   );
   return { app, release: () => release() };

@@ -8,10 +8,10 @@ describe("Idempotency-Key bookkeeping", () => {
   it("does the work once and replays its answer for the same input, whatever the key order", async () => {
     const keys = new IdempotencyKeys((await openStore(":memory:")).idempotency);
     let calls = 0;
-    const work = async () => ({ status: 201, body: { n: ++calls }, location: "/v1/runs/1" });
+    const work = async () => ({ body: { n: ++calls } });
     const first = await keys.once(scope, { a: 1, b: [1, 2] }, work);
     const again = await keys.once(scope, { b: [1, 2], a: 1 }, work);
-    expect(first).toEqual({ status: 201, body: { n: 1 }, location: "/v1/runs/1", replayed: false });
+    expect(first).toEqual({ body: { n: 1 }, replayed: false });
     expect(again).toEqual({ ...first, replayed: true });
     expect(calls).toBe(1);
   });
@@ -22,7 +22,7 @@ describe("Idempotency-Key bookkeeping", () => {
     const slow = async () => {
       calls += 1;
       await new Promise((resolve) => setTimeout(resolve, 50));
-      return { status: 202, body: { run: "r" }, location: null };
+      return { body: { run: "r" } };
     };
     const answers = await Promise.all([1, 2, 3].map(() => keys.once(scope, {}, slow)));
     expect(calls).toBe(1);
@@ -32,7 +32,7 @@ describe("Idempotency-Key bookkeeping", () => {
   it("refuses the key with another body, keeps nothing of a failure, and forgets keys after their day", async () => {
     const store = await openStore(":memory:");
     const keys = new IdempotencyKeys(store.idempotency, 50);
-    const ok = async () => ({ status: 201, body: {}, location: null });
+    const ok = async () => ({ body: {} });
     await keys.once(scope, { cmd: "a" }, ok);
     await expect(keys.once(scope, { cmd: "b" }, ok)).rejects.toMatchObject({ code: "idempotency_key_reuse" });
 

@@ -48,7 +48,13 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${log.join("")}`)));
     lines.on("line", (line) => {
       log.push(line);
-      const entry = JSON.parse(line) as { message: string; url?: string };
+      let entry: { message?: string; url?: string };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        // A process killed mid-write leaves its last line cut; it is in the log all the same.
+        return;
+      }
       if (entry.message === "listening" && entry.url) resolveUrl(entry.url);
     });
   });

@@ -3,6 +3,9 @@ import type { AnyOperation } from "../../core/operation.js";
 import type { AppEnv } from "../../env.js";
 import { ApiError, type FieldError } from "../../errors/api-error.js";
 import { invalidInput } from "../../errors/field-errors.js";
+import { parseMediaType } from "../../middleware/request-body.js";
+
+type Upload = NonNullable<AnyOperation["http"]["upload"]>;
 
 /** Which part of a request each input field of an operation comes from. */
 export type InputParts = {
@@ -14,9 +17,9 @@ export type InputParts = {
 };
 
 export function inputParts(operation: AnyOperation): InputParts {
-  const { path, headers = [], body } = operation.http;
+  const { path, headers = [], body, upload } = operation.http;
   const params = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? "");
-  const taken = new Set([...params, ...headers, ...(body ? [body] : [])]);
+  const taken = new Set([...params, ...headers, ...(body ? [body] : []), ...(upload ? [upload.field] : [])]);
   const query = body === "input" ? [] : Object.keys(operation.input.shape).filter((key) => !taken.has(key));
   return { params, query, headers: [...headers], body };
 }
@@ -45,14 +48,30 @@ function queryValues(c: Context<AppEnv>): Record<string, unknown> {
   );
 }
 
+/**
+ * The body as the operation takes it: an upload of one of its types as the unread stream (the body gate has
+ * let through only declared types, within their limits), else JSON.
+ */
+async function bodyInput(
+  c: Context<AppEnv>,
+  parts: InputParts,
+  upload: Upload | undefined,
+): Promise<Record<string, unknown>> {
+  const type = parseMediaType(c.req.header("Content-Type") ?? "")?.type;
+  if (upload && type && type in upload.types) return { [upload.field]: c.req.raw.body };
+  // An operation that takes either body gets neither when none was sent, and says itself what it needs.
+  if (upload && !type) return {};
+  return parts.body ? { [parts.body]: await jsonBody(c) } : {};
+}
+
 /** The operation's input gathered from path, query, headers and body, before validation. */
-export async function rawInput(c: Context<AppEnv>, parts: InputParts): Promise<unknown> {
+export async function rawInput(c: Context<AppEnv>, parts: InputParts, upload?: Upload): Promise<unknown> {
   if (parts.body === "input") return jsonBody(c);
   return {
     ...pick(c.req.param(), parts.params),
     ...pick(queryValues(c), parts.query),
     ...pick(c.req.header(), parts.headers),
-    ...(parts.body ? { [parts.body]: await jsonBody(c) } : {}),
+    ...(await bodyInput(c, parts, upload)),
   };
 }
 

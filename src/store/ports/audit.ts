@@ -13,7 +13,11 @@ export type AuditEntry = {
   status: number;
   outcome: "allowed" | "denied" | "failed";
   reason: string | null;
+  /** Which channel the call came through: the same operation over REST and MCP differs only here. */
+  channel: AuditChannel;
 };
+
+export type AuditChannel = "rest" | "mcp";
 
 /** An entry before the store numbered it. */
 export type AuditRecord = Omit<AuditEntry, "id">;

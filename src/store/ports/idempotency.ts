@@ -1,5 +1,8 @@
-/** The answer a key stands for, replayed as it was first given. */
-export type KeptResponse = { status: number; body: unknown; location: string | null };
+/**
+ * The answer a key stands for, replayed as it was first given: the operation's result. How a channel presents
+ * it (an HTTP status, a `Location`) follows from the result, so it is not kept.
+ */
+export type KeptResponse = { body: unknown };
 
 /** Whose key, for which operation: the same key from someone else, or for another operation, is another key. */
 export type KeyScope = { principal: string; operation: string; key: string };

@@ -17,6 +17,7 @@ function fromRow(row: Selectable<AuditTable>): AuditEntry {
     status: row.status,
     outcome: row.outcome,
     reason: row.reason,
+    channel: row.channel,
   };
 }
 
@@ -41,6 +42,7 @@ export class SqliteAuditStore implements AuditStore {
           status: entry.status,
           outcome: entry.outcome,
           reason: entry.reason,
+          channel: entry.channel,
         })),
       )
       .execute();

@@ -7,25 +7,21 @@ import type { SqliteSchema } from "./schema.js";
 const sameKey = (scope: KeyScope) => (eb: ExpressionBuilder<SqliteSchema, "idempotency_keys">) =>
   eb.and({ principal: scope.principal, operation: scope.operation, key: scope.key });
 
+const ANSWERED = 200;
+
 export class SqliteIdempotencyStore implements IdempotencyStore {
   constructor(private readonly db: Kysely<SqliteSchema>) {}
 
   async find(scope: KeyScope): Promise<KeyRecord | undefined> {
     const row = await this.db
       .selectFrom("idempotency_keys")
-      .select(["request_hash", "status", "response", "location"])
+      .select(["request_hash", "status", "response"])
       .where(sameKey(scope))
       .executeTakeFirst();
     if (!row) return undefined;
     // The status is set with the answer; a claim still being answered has none.
     const response =
-      row.status === null
-        ? null
-        : {
-            status: row.status,
-            body: row.response === null ? null : fromJson<unknown>(row.response),
-            location: row.location,
-          };
+      row.status === null ? null : { body: row.response === null ? null : fromJson<unknown>(row.response) };
     return { requestHash: row.request_hash, response };
   }
 
@@ -53,7 +49,8 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   async complete(scope: KeyScope, response: KeptResponse): Promise<void> {
     await this.db
       .updateTable("idempotency_keys")
-      .set({ status: response.status, response: toJson(response.body), location: response.location })
+      // `status` and `location` once held the HTTP answer's; now `status` only marks the key answered.
+      .set({ status: ANSWERED, response: toJson(response.body), location: null })
       .where(sameKey(scope))
       .execute();
   }

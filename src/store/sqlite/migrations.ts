@@ -167,4 +167,13 @@ export const migrations: Record<string, Migration> = {
         )`.execute(db);
     },
   },
+  "0007_audit_channel": {
+    async up(db: Kysely<unknown>) {
+      // Every entry before MCP came through REST.
+      await db.schema
+        .alterTable("audit")
+        .addColumn("channel", "text", (col) => col.notNull().defaultTo("rest"))
+        .execute();
+    },
+  },
 };

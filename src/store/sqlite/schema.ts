@@ -130,4 +130,5 @@ export type AuditTable = {
   status: number;
   outcome: "allowed" | "denied" | "failed";
   reason: string | null;
+  channel: "rest" | "mcp";
 };

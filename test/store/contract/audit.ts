@@ -15,6 +15,7 @@ const entry = (index: number, overrides: Partial<AuditRecord> = {}): AuditRecord
   status: 201,
   outcome: "allowed",
   reason: null,
+  channel: "rest",
   ...overrides,
 });
 
@@ -38,6 +39,7 @@ export function auditContract(store: () => Store): void {
         status: 401,
         outcome: "denied",
         reason: "invalid_token: no.",
+        channel: "mcp",
       });
       await audit.append([denied, entry(1)]);
       await audit.append([]);

@@ -17,11 +17,7 @@ export function idempotencyContract(store: () => Store): void {
       expect(await idempotency.claim(scope, claim())).toBe(true);
       expect(await idempotency.claim(scope, claim("h2"))).toBe(false);
       expect(await idempotency.find(scope)).toEqual({ requestHash: "h1", response: null });
-      const response = {
-        status: 201,
-        body: { id: "run_1", nested: [1, { a: null }] },
-        location: "/v1/runs/1",
-      };
+      const response = { body: { id: "run_1", nested: [1, { a: null }] } };
       await idempotency.complete(scope, response);
       expect(await idempotency.find(scope)).toEqual({ requestHash: "h1", response });
     });
@@ -33,12 +29,12 @@ export function idempotencyContract(store: () => Store): void {
         true,
       );
       expect(await idempotency.claim({ ...scope, operation: "createContainer" }, claim("op"))).toBe(true);
-      await idempotency.complete(scope, { status: 202, body: null, location: null });
+      await idempotency.complete(scope, { body: null });
       expect(await idempotency.find({ ...scope, operation: "createContainer" })).toEqual({
         requestHash: "op",
         response: null,
       });
-      expect((await idempotency.find(scope))?.response).toEqual({ status: 202, body: null, location: null });
+      expect((await idempotency.find(scope))?.response).toEqual({ body: null });
     });
 
     it("forgets a released key, so it can be claimed again", async () => {
@@ -54,7 +50,7 @@ export function idempotencyContract(store: () => Store): void {
       const other = { ...scope, key: "k-2" };
       const fresh = { ...scope, key: "k-3" };
       await idempotency.claim(scope, claim("h", "2026-01-01T10:00:00.000Z"));
-      await idempotency.complete(scope, { status: 201, body: {}, location: null });
+      await idempotency.complete(scope, { body: {} });
       await idempotency.claim(other, claim("h", "2026-01-01T11:00:00.000Z"));
       await idempotency.claim(fresh, claim("h", "2026-01-01T13:00:00.000Z"));
       await idempotency.purgeExpired("2026-01-01T12:00:00.000Z");
