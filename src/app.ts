@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { auditTrail } from "./audit/audit-trail.js";
 import { serveOperations } from "./channels/http/serve-catalog.js";
+import { serveMcp } from "./channels/mcp/mcp-endpoint.js";
 import { OPERATIONS } from "./core/catalog.js";
 import type { AppEnv, Services } from "./env.js";
 import { onError, onNotFound } from "./errors/problem.js";
@@ -28,6 +29,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.notFound(onNotFound);
 
   serveOperations(app, OPERATIONS);
+  serveMcp(app, OPERATIONS);
 
   app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
     type: "http",

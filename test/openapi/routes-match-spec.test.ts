@@ -7,7 +7,18 @@ import { buildOpenApiDocument } from "../../src/openapi/document.js";
  * Routes the app serves on purpose outside the spec: they are not API operations but the spec itself and the
  * page that shows it, public and for people.
  */
-const NOT_OPERATIONS = ["GET /openapi.json", "GET /docs", "GET /docs/assets/{name}"];
+// Served but no REST operation: the spec and its docs page, and the MCP endpoint (JSON-RPC, with its own
+// discovery document) and the metadata that points MCP clients to how to authorize.
+const NOT_OPERATIONS = [
+  "GET /openapi.json",
+  "GET /docs",
+  "GET /docs/assets/{name}",
+  "POST /mcp",
+  "GET /mcp",
+  "DELETE /mcp",
+  "GET /.well-known/oauth-protected-resource",
+  "GET /.well-known/oauth-protected-resource/mcp",
+];
 
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
 
