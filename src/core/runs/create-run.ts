@@ -4,8 +4,26 @@ import { toRun } from "../../runs/run-view.js";
 import { IdempotencyHeadersSchema } from "../../schemas/idempotency.js";
 import { RunCreateSchema, RunSchema } from "../../schemas/run.js";
 import { grantedHost } from "../access.js";
+import type { CallContext } from "../context.js";
 import { once } from "../idempotency.js";
 import { defineOperation } from "../operation.js";
+
+const HEARTBEAT_MS = 5_000;
+
+/** Says every few seconds that the run goes on, to a caller that listens; a long wait is not a silent one. */
+async function whileReporting<T>(ctx: CallContext, id: string, waiting: Promise<T>): Promise<T> {
+  const report = ctx.progress;
+  if (!report) return waiting;
+  const since = Date.now();
+  const timer = setInterval(() => {
+    void report(`Run ${id} is still running (${Math.round((Date.now() - since) / 1000)} s).`).catch(() => {});
+  }, HEARTBEAT_MS);
+  try {
+    return await waiting;
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 export const createRun = defineOperation({
   name: "createRun",
@@ -64,9 +82,12 @@ export const createRun = defineOperation({
           ? grantedHost(ctx, input.host)
           : await placeRun(hosts, principal, input.hostSelector?.labels ?? {}, signal);
         const auth = await registries.forImage(input.image, input.registryAuth, host);
+        await ctx.progress?.(`Starting on host ${host.id}; ${input.image} is pulled if the host lacks it.`);
         const started = await runs.start({ principal, host, input, auth, signal });
         const waitMs = input.wait ? Math.min(input.timeoutSeconds, runs.maxWaitSeconds) * 1000 : 0;
-        return toRun(waitMs > 0 ? await runs.settle(started.id, waitMs, signal) : started);
+        if (waitMs === 0) return toRun(started);
+        await ctx.progress?.(`Run ${started.id} started; waiting up to ${waitMs / 1000} s for its end.`);
+        return toRun(await whileReporting(ctx, started.id, runs.settle(started.id, waitMs, signal)));
       },
       (kept) => grantedHost(ctx, kept.host),
     );

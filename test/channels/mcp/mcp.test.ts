@@ -181,6 +181,31 @@ describeWithRig("chat bots drive the fleet over MCP", () => {
     expect(result.content[0]?.text).toMatch(/exit code 3/);
   });
 
+  it("reports a run's progress when asked, and a run that outlives the call comes back with how to wait for it", async () => {
+    const notes: string[] = [];
+    const result = (await admin.callTool(
+      {
+        name: "run_container",
+        arguments: {
+          host: "rig1",
+          image: rig().images.busybox,
+          cmd: ["sleep", "3"],
+          timeoutSeconds: 1,
+          labels: { [label.key]: label.value },
+        },
+      },
+      undefined,
+      { onprogress: (note) => notes.push(note.message ?? "") },
+    )) as ToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent.status).toBe("running");
+    expect(result.content[0]?.text).toMatch(/call wait_run with id "run_/);
+    expect(notes.some((note) => note.startsWith("Starting on host rig1"))).toBe(true);
+    expect(notes.some((note) => /started; waiting up to 1 s/.test(note))).toBe(true);
+    const ended = await call(admin, "wait_run", { id: result.structuredContent.id, timeoutSeconds: 30 });
+    expect(ended.structuredContent).toMatchObject({ status: "exited", exitCode: 0 });
+  });
+
   it("cuts a long log tail at the byte limit and says how to get the rest", async () => {
     const name = `mcp-logs-${randomUUID().slice(0, 8)}`;
     await dockerRun(
