@@ -19,7 +19,7 @@ export const auditTrail = createMiddleware<AppEnv>(async (c, next) => {
       requestId: c.get("requestId"),
       principal: c.get("principal"),
       target: c.get("audit"),
-      channel: "rest",
+      channel: c.get("channel") ?? "rest",
       method: c.req.method,
       path: c.req.path,
       status,

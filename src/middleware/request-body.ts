@@ -50,15 +50,22 @@ function unsupported(detail: string, accepted: string[]): ApiError {
  * operation("images:build", { ..., bodyTypes: { "application/json": JSON_BODY_LIMIT, "application/x-tar": 256 << 20 } })
  * ```
  */
+/**
+ * The refusal of a body over its limit. The rest of the body is never read, so the connection cannot carry
+ * another request: `Connection: close` tells the client not to reuse it.
+ */
+function tooLarge(limit: number): ApiError {
+  return new ApiError("payload_too_large", `The body is larger than ${size(limit)}.`, {
+    headers: { Connection: "close" },
+  });
+}
+
 export function requestBody(types: BodyTypes) {
   const accepted = Object.keys(types);
   const jsonLimit = bodyLimit({
     maxSize: types["application/json"] ?? JSON_BODY_LIMIT,
     onError: () => {
-      throw new ApiError(
-        "payload_too_large",
-        `The body is larger than ${size(types["application/json"] ?? JSON_BODY_LIMIT)}.`,
-      );
+      throw tooLarge(types["application/json"] ?? JSON_BODY_LIMIT);
     },
   });
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -80,8 +87,7 @@ export function requestBody(types: BodyTypes) {
     if (media.type !== "application/json") {
       // Large uploads stream through their route, which counts what it reads: buffering them here would hold
       // the whole body in memory. A declared length over the limit is refused before a byte is read.
-      if (Number(c.req.header("Content-Length") ?? "0") > limit)
-        throw new ApiError("payload_too_large", `The body is larger than ${size(limit)}.`);
+      if (Number(c.req.header("Content-Length") ?? "0") > limit) throw tooLarge(limit);
       return next();
     }
     return jsonLimit(c, async () => {

@@ -25,8 +25,26 @@ export type ToolSuccess = {
   structuredContent: Record<string, unknown>;
 };
 
+/** Arguments the tool does not take are refused, as REST refuses unknown keys: none is silently dropped. */
+function checkKnown(tool: McpTool, args: Record<string, unknown>): void {
+  const known = tool.input.jsonSchema.properties as Record<string, unknown>;
+  const unknown = Object.keys(args).filter((key) => !Object.hasOwn(known, key));
+  if (unknown.length === 0) return;
+  const errors = unknown.map((key) => ({
+    location: "argument" as const,
+    path: key.slice(0, 64),
+    message: "is not an argument of this tool",
+  }));
+  throw new ApiError(
+    "invalid_request",
+    `The request is invalid: ${errors.map((e) => `argument.${e.path}: ${e.message}`).join("; ")}`,
+    { errors },
+  );
+}
+
 function parseArguments(tool: McpTool, args: Record<string, unknown>): unknown {
   const { spec, operation } = tool;
+  checkKnown(tool, args);
   const raw = tool.input.toInput({ ...spec.computedDefaults?.(), ...spec.defaults, ...args, ...spec.fixed });
   const parsed = operation.input.safeParse(raw);
   if (parsed.success) return parsed.data;
@@ -38,12 +56,17 @@ function parseArguments(tool: McpTool, args: Record<string, unknown>): unknown {
   });
 }
 
-/** The REST address of the call: the audit entry of the same call through REST names the same one. */
-function restPath(operation: AnyOperation, input: unknown): string {
-  const fields = (input ?? {}) as Record<string, unknown>;
-  return operation.http.path.replaceAll(/\{([^}]+)\}/g, (_, key: string) =>
-    encodeURIComponent(String(fields[key] ?? "")),
-  );
+/**
+ * The REST address of the call: the audit entry of the same call through REST names the same one. Only a
+ * validated input fills it in (its path fields are plain strings); before validation, the path's template.
+ */
+function restPath(operation: AnyOperation, input: Record<string, unknown> | undefined): string {
+  const { path } = operation.http;
+  if (!input) return path;
+  return path.replaceAll(/\{([^}]+)\}/g, (template, key: string) => {
+    const value = input[key];
+    return typeof value === "string" ? encodeURIComponent(value) : template;
+  });
 }
 
 function successStatus(operation: AnyOperation, result: unknown): number {
@@ -121,14 +144,14 @@ export async function callTool(
     let step = 0;
     ctx.progress = (message) => report(++step, message);
   }
-  let input: unknown = args;
+  let input: Record<string, unknown> | undefined;
   let status = 500;
   let problem: ApiError | undefined;
   try {
     if (operation.scope && !hasScope(principal, operation.scope)) {
       throw new ApiError("insufficient_scope", `This tool needs the "${operation.scope}" scope.`);
     }
-    input = parseArguments(tool, args);
+    input = parseArguments(tool, args) as Record<string, unknown>;
     ctx.audit = auditOf(operation, input);
     const { value: result, dropped } = await invoke(tool, input, ctx, caller);
     if (operation.audit) ctx.audit = auditOf(operation, input, result);
@@ -153,17 +176,26 @@ export async function callTool(
       });
     return toolFailure(problem, requestId);
   } finally {
-    await services.audit.record(
-      auditEntry({
-        requestId,
-        principal,
-        target: ctx.audit,
-        channel: "mcp",
-        method: operation.http.method.toUpperCase(),
-        path: restPath(operation, input),
-        status,
-        problem: problem ? { code: problem.code, detail: problem.message } : undefined,
-      }),
-    );
+    // Written whatever the call did; a failure to write it is logged, never the caller's answer.
+    await services.audit
+      .record(
+        auditEntry({
+          requestId,
+          principal,
+          target: ctx.audit,
+          channel: "mcp",
+          method: operation.http.method.toUpperCase(),
+          path: restPath(operation, input),
+          status,
+          problem: problem ? { code: problem.code, detail: problem.message } : undefined,
+        }),
+      )
+      .catch((error: unknown) => {
+        services.logger.error("audit entry not written", {
+          requestId,
+          tool: spec.name,
+          error: String(error),
+        });
+      });
   }
 }

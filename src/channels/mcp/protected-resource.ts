@@ -31,11 +31,12 @@ export function protectedResourceMetadata(c: Context<AppEnv>) {
   };
 }
 
+/** An RFC 9110 quoted-string's content: a quote or backslash in it (a Host header can carry one) is escaped. */
+const quoted = (value: string) => value.replace(/[\\"]/g, "\\$&").replace(/[\r\n]/g, "");
+
 /** The challenge of a 401 from the MCP endpoint: where the metadata is, and what was wrong when a token came. */
 export function mcpChallenge(c: Context<AppEnv>, error?: { code: string; description: string }): string {
-  const parts = [`resource_metadata="${baseUrl(c)}${METADATA_PATH}"`];
-  if (error) {
-    parts.push(`error="${error.code}"`, `error_description="${error.description.replaceAll('"', "'")}"`);
-  }
+  const parts = [`resource_metadata="${quoted(`${baseUrl(c)}${METADATA_PATH}`)}"`];
+  if (error) parts.push(`error="${quoted(error.code)}"`, `error_description="${quoted(error.description)}"`);
   return `Bearer ${parts.join(", ")}`;
 }
