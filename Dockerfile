@@ -1,5 +1,5 @@
 # portcall server image. Not yet built or run by CI (the machines have no base-image registry);
-# the deployment issue adds that. It runs the same `node dist/main.js` as `npm start`.
+# the deployment issue adds that. It runs the same bundle as `npm start`: `node dist/bundle/server.mjs`.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -7,8 +7,10 @@ COPY package.json package-lock.json ./
 COPY tools/client-generator/package.json ./tools/client-generator/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# dist/cli.js for the `portcall` command, dist/bundle for the server.
+RUN npm run build && npm run bundle && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -25,4 +27,4 @@ VOLUME ["/data"]
 # Reaching the mounted Docker socket needs its group: add `--group-add $(stat -c %g /var/run/docker.sock)`.
 USER node
 EXPOSE 8080
-CMD ["node", "dist/main.js"]
+CMD ["node", "dist/bundle/server.mjs"]

@@ -10,15 +10,20 @@ import { validationHook } from "./errors/validation.js";
 import { accessLog } from "./middleware/access-log.js";
 import { buildOpenApiDocument } from "./openapi/document.js";
 import { BEARER_SCHEME } from "./openapi/operation.js";
-import { registerDocs } from "./routes/docs/docs-page.js";
+
+/**
+ * The services, or how to get them when a request first needs them: a function builds its services on its
+ * first invocation, and a failure to build them is that request's problem rather than a crash at start.
+ */
+export type ServicesSource = Services | (() => Promise<Services>);
 
 /** Builds the whole HTTP API around its services. Pure: no I/O happens until a request arrives. */
-export function createApp(services: Services): OpenAPIHono<AppEnv> {
+export function createApp(services: ServicesSource): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
   app.use(async (c, next) => {
-    c.set("services", services);
+    c.set("services", typeof services === "function" ? await services() : services);
     await next();
   });
   app.use(accessLog);
@@ -44,6 +49,10 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     document ??= buildOpenApiDocument(app);
     return c.json(document);
   });
-  registerDocs(app);
+  // The docs page's module is loaded by the first request for it: a server or function that is never asked for
+  // its docs never reads them.
+  const docs = () => import("./routes/docs/docs-page.js");
+  app.get("/docs", async (c) => (await docs()).docsPage(c));
+  app.get("/docs/assets/:name", async (c) => (await docs()).docsAssetFile(c));
   return app;
 }

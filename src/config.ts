@@ -25,6 +25,12 @@ const count = (fallback: number) =>
     .min(1, "must be at least 1")
     .default(fallback);
 
+const isPostgresUrl = (value: string) =>
+  URL.canParse(value) && ["postgres:", "postgresql:"].includes(new URL(value).protocol);
+
+/** Variables whose values may hold a password or key: a refusal names them without echoing them to the log. */
+const SECRET_VARIABLES = new Set(["PORTCALL_DATABASE_URL", "PORTCALL_SECRET_KEY", "PORTCALL_SIGNING_KEY"]);
+
 const ConfigSchema = z
   .object({
     PORTCALL_PORT: port.default(8080),
@@ -33,6 +39,14 @@ const ConfigSchema = z
       .refine((value) => value === "localhost" || isIP(value) !== 0, "must be an IP address or localhost")
       .default("127.0.0.1"),
     PORTCALL_DATA_DIR: z.string().min(1, "must not be empty").default("./data"),
+    // A PostgreSQL database, which replicas can share; without it the store is SQLite in the data folder.
+    PORTCALL_DATABASE_URL: z
+      .string()
+      .refine(
+        isPostgresUrl,
+        "must be a PostgreSQL URL, such as postgres://portcall:secret@db.example.com/portcall",
+      )
+      .optional(),
     // A plain Docker call (inspect, list) that takes longer than this is answered 504 host_timeout.
     PORTCALL_DOCKER_TIMEOUT_MS: milliseconds(10_000),
     // How long SIGTERM waits for in-flight requests before it cuts them off.
@@ -41,6 +55,8 @@ const ConfigSchema = z
     // calls stop waiting on a host and fail fast until it answers again.
     PORTCALL_PROBE_INTERVAL_MS: milliseconds(15_000),
     PORTCALL_PROBE_TIMEOUT_MS: milliseconds(2_000),
+    // How soon a host added, changed or removed elsewhere (another replica, the CLI) is seen here.
+    PORTCALL_HOSTS_REFRESH_MS: milliseconds(2_000),
     PORTCALL_HOST_FAILURE_THRESHOLD: z.coerce.number().int().min(1, "must be at least 1").default(3),
     // 32 random bytes, base64url; without it a key file is created in the data folder on first start.
     PORTCALL_SECRET_KEY: z.string().min(1).optional(),
@@ -52,6 +68,8 @@ const ConfigSchema = z
       .refine((value) => parseDuration(value) !== undefined, "must be a duration like 90d, 12h or 3600")
       .default("90d"),
     PORTCALL_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    // The signing key's PEM itself, for where no file can be shipped (a function's environment).
+    PORTCALL_SIGNING_KEY: z.string().min(1).optional(),
     PORTCALL_OIDC_ISSUER: z.url("must be the issuer's URL").optional(),
     PORTCALL_OIDC_AUDIENCE: z.string().min(1).optional(),
     PORTCALL_OIDC_JWKS_URL: z.url("must be a URL").optional(),
@@ -112,6 +130,10 @@ const ConfigSchema = z
       .regex(/^unix:\/\/\/.+/, "only unix:///path/to/docker.sock is supported for the local host")
       .optional(),
   })
+  .refine((env) => !(env.PORTCALL_SIGNING_KEY && env.PORTCALL_SIGNING_KEY_FILE), {
+    path: ["PORTCALL_SIGNING_KEY"],
+    message: "give the signing key once: PORTCALL_SIGNING_KEY or PORTCALL_SIGNING_KEY_FILE, not both",
+  })
   .refine((env) => !env.PORTCALL_OIDC_ISSUER || env.PORTCALL_OIDC_AUDIENCE, {
     path: ["PORTCALL_OIDC_AUDIENCE"],
     message: "is required when PORTCALL_OIDC_ISSUER is set",
@@ -123,8 +145,11 @@ export type Config = {
   publicUrl: string | undefined;
   host: string;
   dataDir: string;
+  /** The PostgreSQL store's URL; undefined for SQLite in the data folder. */
+  databaseUrl: string | undefined;
   dockerTimeoutMs: number;
   shutdownGraceMs: number;
+  hostsRefreshMs: number;
   probeIntervalMs: number;
   probeTimeoutMs: number;
   hostFailureThreshold: number;
@@ -134,6 +159,8 @@ export type Config = {
   tokenAudience: string;
   tokenMaxTtlSeconds: number;
   signingKeyFile: string | undefined;
+  /** PORTCALL_SIGNING_KEY: the key's PEM, given in the environment rather than in a file. */
+  signingKeyPem: string | undefined;
   oidc:
     | {
         issuer: string;
@@ -165,7 +192,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "environment");
-      return `  ${name}=${JSON.stringify(env[name] ?? "")}: ${issue.message}`;
+      const shown = SECRET_VARIABLES.has(name) ? "(not shown)" : JSON.stringify(env[name] ?? "");
+      return `  ${name}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`portcall cannot start, the configuration is invalid:\n${lines.join("\n")}`);
   }
@@ -175,10 +203,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: value.PORTCALL_PUBLIC_URL,
     host: value.PORTCALL_HOST,
     dataDir: resolve(value.PORTCALL_DATA_DIR),
+    databaseUrl: value.PORTCALL_DATABASE_URL,
     dockerTimeoutMs: value.PORTCALL_DOCKER_TIMEOUT_MS,
     shutdownGraceMs: value.PORTCALL_SHUTDOWN_GRACE_MS,
     probeIntervalMs: value.PORTCALL_PROBE_INTERVAL_MS,
     probeTimeoutMs: value.PORTCALL_PROBE_TIMEOUT_MS,
+    hostsRefreshMs: value.PORTCALL_HOSTS_REFRESH_MS,
     hostFailureThreshold: value.PORTCALL_HOST_FAILURE_THRESHOLD,
     secretKey: value.PORTCALL_SECRET_KEY,
     hostsFile: value.PORTCALL_HOSTS_FILE ? resolve(value.PORTCALL_HOSTS_FILE) : undefined,
@@ -186,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokenAudience: value.PORTCALL_TOKEN_AUDIENCE,
     tokenMaxTtlSeconds: parseDuration(value.PORTCALL_TOKEN_MAX_TTL) ?? 0,
     signingKeyFile: value.PORTCALL_SIGNING_KEY_FILE ? resolve(value.PORTCALL_SIGNING_KEY_FILE) : undefined,
+    signingKeyPem: value.PORTCALL_SIGNING_KEY,
     oidc:
       value.PORTCALL_OIDC_ISSUER && value.PORTCALL_OIDC_AUDIENCE
         ? {

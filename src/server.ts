@@ -10,6 +10,9 @@ export async function runServer(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   const services = await createServices(config, logger);
   services.hosts.startProbing(config.probeIntervalMs);
+  services.hosts.startFollowing(config.hostsRefreshMs);
+  // Only a server watches runs: a CLI command lives too short to hold a run's lease.
+  services.runs.resume();
   services.tokens.startUsageFlush();
   services.audit.start();
   const app = createApp(services);

@@ -8,6 +8,7 @@ import type { BuildLimits } from "./docker/build-policy.js";
 import type { PolicyDefaults } from "./docker/create-policy.js";
 import { DockerHost } from "./docker/docker-host.js";
 import type { Services } from "./env.js";
+import { ApiError } from "./errors/api-error.js";
 import { HostRegistry, type HostRegistryOptions } from "./hosts/host-registry.js";
 import { HostsFileError, readHostsFile } from "./hosts/hosts-file.js";
 import { IdempotencyKeys } from "./idempotency/idempotency-keys.js";
@@ -23,7 +24,7 @@ import type { Store } from "./store/ports/store.js";
 const BOOTSTRAPPED = "bootstrapped_at";
 
 /** The hosts file is authoritative for its hosts: added, changed and removed to match it at every start. */
-async function syncHostsFile(path: string, hosts: HostRegistry): Promise<void> {
+export async function syncHostsFile(path: string, hosts: HostRegistry): Promise<void> {
   const file = await readHostsFile(path);
   const wanted = new Set(file.hosts.map((host) => host.id));
   for (const entry of file.hosts) {
@@ -34,8 +35,18 @@ async function syncHostsFile(path: string, hosts: HostRegistry): Promise<void> {
       );
     }
     const { id, ...fields } = entry;
-    if (existing) await hosts.update(id, fields, { allowFileHosts: true });
-    else await hosts.create(entry, "file");
+    if (!existing) {
+      try {
+        await hosts.create(entry, "file");
+        continue;
+      } catch (error) {
+        // Another instance starting at the same moment registered it first: bring it in line as below.
+        if (!(error instanceof ApiError) || error.code !== "host_exists") throw error;
+        await hosts.refresh();
+      }
+    }
+    // Unchanged entries change nothing (no write, no reconnect on other instances): `update` compares first.
+    await hosts.update(id, fields, { allowFileHosts: true });
   }
   for (const record of hosts.list()) {
     if (record.source === "file" && !wanted.has(record.id))
@@ -110,7 +121,7 @@ export function assembleServices(parts: ServiceParts): RunningServices {
     buildLimits: parts.buildLimits,
     limits,
     runs,
-    idempotency: new IdempotencyKeys(store.idempotency),
+    idempotency: new IdempotencyKeys(store.idempotency, {}, logger),
     registries: new RegistryCredentials(store.registries, secrets),
     publicUrl: parts.publicUrl,
     close: async () => {
@@ -126,12 +137,29 @@ export function assembleServices(parts: ServiceParts): RunningServices {
 
 /** Everything the app needs, built from the configuration; the only place that does start-up I/O. */
 export async function createServices(config: Config, logger: Logger): Promise<RunningServices> {
-  const store = await openStore(config.dataDir);
+  const store = await openStore(config.dataDir, config.databaseUrl);
   const services = assembleServices({
     store,
     secrets: await SecretBox.load({ dataDir: config.dataDir, secretKey: config.secretKey }),
-    signingKey: await loadSigningKey({ dataDir: config.dataDir, keyFile: config.signingKeyFile }),
+    signingKey: await loadSigningKey({
+      dataDir: config.dataDir,
+      keyFile: config.signingKeyFile,
+      pem: config.signingKeyPem,
+    }),
     logger,
+    ...configuredParts(config),
+  });
+  await services.hosts.load();
+  if (config.hostsFile) await syncHostsFile(config.hostsFile, services.hosts);
+  await bootstrapLocalHost(config, services.hosts, store.meta, logger);
+  return services;
+}
+
+/** The parts of the services that come from the configuration alone: settings, nothing opened. */
+export function configuredParts(
+  config: Config,
+): Omit<ServiceParts, "store" | "secrets" | "signingKey" | "logger"> {
+  return {
     hostOptions: {
       callTimeoutMs: config.dockerTimeoutMs,
       probeTimeoutMs: config.probeTimeoutMs,
@@ -151,10 +179,5 @@ export async function createServices(config: Config, logger: Logger): Promise<Ru
     runMaxWaitSeconds: config.runMaxWaitSeconds,
     audit: { retentionDays: config.auditRetentionDays },
     publicUrl: config.publicUrl,
-  });
-  await services.hosts.load();
-  if (config.hostsFile) await syncHostsFile(config.hostsFile, services.hosts);
-  await bootstrapLocalHost(config, services.hosts, store.meta, logger);
-  services.runs.resume();
-  return services;
+  };
 }

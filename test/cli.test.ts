@@ -1,26 +1,16 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readJson } from "./support/http.js";
 import { describeWithRig, rig } from "./support/rig.js";
-import { cliToken, ROOT, type RunningServer, startServer } from "./support/server.js";
-
-const run = promisify(execFile);
+import { cliToken, portcallCli, type RunningServer, startServer } from "./support/server.js";
 
 describeWithRig("the portcall command", () => {
   let dataDir: string;
   let env: Record<string, string>;
   let server: RunningServer;
-  const cli = async (...args: string[]) =>
-    (
-      await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-      })
-    ).stdout;
+  const cli = (...args: string[]) => portcallCli(env, ...args);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "portcall-cli-"));

@@ -54,4 +54,17 @@ describe("configuration from the environment", () => {
     expect(attempt).toThrow(/PORTCALL_BUILD_MEMORY_BYTES="1024": must be at least 6 MiB/);
     expect(attempt).toThrow(/PORTCALL_BUILD_CPUS="lots": must be a number of CPUs/);
   });
+
+  it("keeps the store in the data folder unless PORTCALL_DATABASE_URL names a PostgreSQL database", () => {
+    expect(loadConfig({}).databaseUrl).toBeUndefined();
+    const url = "postgresql://portcall:secret@db.example:5432/portcall?sslmode=require";
+    expect(loadConfig({ PORTCALL_DATABASE_URL: url }).databaseUrl).toBe(url);
+    for (const value of ["mysql://portcall:secret@db.example/portcall", "db.example:5432", ""]) {
+      const attempt = () => loadConfig({ PORTCALL_DATABASE_URL: value });
+      expect(attempt).toThrow(
+        /PORTCALL_DATABASE_URL=\(not shown\): must be a PostgreSQL URL, such as postgres:\/\//,
+      );
+      if (value) expect(attempt).not.toThrow(value);
+    }
+  });
 });

@@ -49,11 +49,25 @@ function cut(value: string, limit: number): string {
   return value.length <= limit ? value : `${value.slice(0, limit)}…[cut ${value.length - limit} characters]`;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it replaces
+const CONTROL = /[\x00-\x1f\x7f]/g;
+
+/**
+ * A control character shown as its picture (NUL as U+2400 "␀", DEL as "␡"): a request can put any of them in
+ * its path or a header, PostgreSQL's `text` cannot hold NUL at all, and an entry that fails to be written loses
+ * the anonymous-window summaries written with it. The picture keeps the length and still says what was sent.
+ */
+const visible = (value: string) =>
+  value.replace(CONTROL, (char) =>
+    String.fromCharCode(char === "\x7f" ? 0x2421 : 0x2400 + char.charCodeAt(0)),
+  );
+
+/** Every free-text field of the entry (the others are ours: its time, outcome and channel), made visible and cut. */
 function capped(entry: AuditRecord): AuditRecord {
   const copy = { ...entry };
   for (const [field, limit] of Object.entries(FIELD_LIMITS) as Array<[keyof typeof FIELD_LIMITS, number]>) {
     const value = copy[field];
-    if (typeof value === "string") copy[field] = cut(value, limit);
+    if (typeof value === "string") copy[field] = cut(visible(value), limit);
   }
   return copy;
 }

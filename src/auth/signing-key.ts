@@ -41,11 +41,24 @@ export function generateSigningKey(): Promise<SigningKey> {
   return fromPem(newKeyPem(), "a generated key");
 }
 
-/** PORTCALL_SIGNING_KEY_FILE when given, else `signing-key.pem` in the data folder, created on first start. */
+/**
+ * The PEM of PORTCALL_SIGNING_KEY. A PEM pasted into a one-line field (a function's environment, a secret store)
+ * often comes with its line breaks written as `\n`: those are read as line breaks.
+ */
+function pemFromEnvironment(value: string): string {
+  return value.includes("\n") ? value : value.replaceAll("\\n", "\n");
+}
+
+/**
+ * PORTCALL_SIGNING_KEY (the PEM itself) or PORTCALL_SIGNING_KEY_FILE when given, else `signing-key.pem` in the
+ * data folder, created on first start.
+ */
 export async function loadSigningKey(options: {
   dataDir: string;
   keyFile?: string | undefined;
+  pem?: string | undefined;
 }): Promise<SigningKey> {
+  if (options.pem) return fromPem(pemFromEnvironment(options.pem), "PORTCALL_SIGNING_KEY");
   if (options.keyFile) return fromPem(await readFile(options.keyFile, "utf8"), options.keyFile);
   const path = join(options.dataDir, KEY_FILE);
   const pem = await readOrCreateKeyFile(path, newKeyPem);

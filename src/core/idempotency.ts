@@ -26,7 +26,12 @@ export async function once<R>(
 ): Promise<R> {
   if (!key) return work();
   const scope = { principal: keyOwner(ctx.principal), operation: ctx.audit.operationId, key };
-  const kept = await ctx.services.idempotency.once(scope, input, async () => ({ body: await work() }));
+  const kept = await ctx.services.idempotency.once(
+    scope,
+    input,
+    async () => ({ body: await work() }),
+    ctx.signal,
+  );
   // The body is what `work` returned when this key was first answered.
   const result = kept.body as R;
   if (kept.replayed) {

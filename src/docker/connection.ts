@@ -1,4 +1,4 @@
-import Dockerode from "dockerode";
+import type Dockerode from "dockerode";
 import { type SshEndpoint, SshTunnel } from "./ssh-tunnel.js";
 
 /** How to reach one Engine, with its secrets in clear: lives in memory only, never stored or returned. */
@@ -23,6 +23,9 @@ export async function createDockerClient(
   connection: Connection,
   connectTimeoutMs: number,
 ): Promise<DockerClient> {
+  // Loaded with the first client, not at start: dockerode brings docker-modem, ssh2 and gRPC along, a good
+  // part of a cold start that may never reach a host (a health check, a function answering a 401).
+  const { default: Dockerode } = await import("dockerode");
   switch (connection.transport) {
     case "unix":
       return { docker: new Dockerode({ socketPath: connection.socketPath }), tunnel: undefined };

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client, type ClientChannel } from "ssh2";
+import type { Client, ClientChannel } from "ssh2";
 
 /** Where and as whom to log in, secrets included. */
 export type SshEndpoint = {
@@ -117,8 +117,10 @@ export class SshTunnel {
     return this.connection;
   }
 
-  private connect(): Promise<Client> {
+  private async connect(): Promise<Client> {
     const { target } = this;
+    // ssh2 is loaded by the first SSH host that is dialled, not by every start.
+    const { Client } = await import("ssh2");
     return new Promise((resolve, reject) => {
       const client = new Client();
       let presented: string | undefined;

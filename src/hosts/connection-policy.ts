@@ -45,8 +45,15 @@ const DEFAULT_DENY: Array<[string, number, "ipv4" | "ipv6"]> = [
   ["ff00::", 8, "ipv6"],
 ];
 
-const denied = new BlockList();
-for (const [network, prefix, family] of DEFAULT_DENY) denied.addSubnet(network, prefix, family);
+// Built by the first check, not at import: a BlockList's addresses load Node internals every start would pay for.
+let denied: BlockList | undefined;
+function deniedAddresses(): BlockList {
+  if (!denied) {
+    denied = new BlockList();
+    for (const [network, prefix, family] of DEFAULT_DENY) denied.addSubnet(network, prefix, family);
+  }
+  return denied;
+}
 
 const NAME_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -118,7 +125,7 @@ function addressAllowed(address: string, allow: HostAllowList | undefined): bool
   const family = isIP(address) === 4 ? "ipv4" : "ipv6";
   try {
     if (allow) return allow.addresses.check(address, family);
-    return !denied.check(address, family) && !ownAddresses().check(address, family);
+    return !deniedAddresses().check(address, family) && !ownAddresses().check(address, family);
   } catch {
     // An address BlockList cannot read (a zone id) is not one anybody allowed.
     return false;

@@ -3,7 +3,6 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { normalize } from "node:path";
-import ssh2 from "ssh2";
 import type { Connection } from "../docker/connection.js";
 import { sshFingerprint } from "../docker/ssh-tunnel.js";
 import { ApiError, type FieldError } from "../errors/api-error.js";
@@ -119,7 +118,12 @@ function checkTls(tls: NonNullable<ConnectionInput["tls"]>, problems: Problems):
   }
 }
 
-function checkSsh(ssh: NonNullable<ConnectionInput["ssh"]>, problems: Problems): string | undefined {
+async function checkSsh(
+  ssh: NonNullable<ConnectionInput["ssh"]>,
+  problems: Problems,
+): Promise<string | undefined> {
+  // ssh2 is loaded by the first SSH host registered, not by every start.
+  const { default: ssh2 } = await import("ssh2");
   const parsed = ssh2.utils.parseKey(ssh.privateKey, ssh.passphrase);
   if (
     parsed instanceof Error ||
@@ -204,7 +208,7 @@ export async function resolveConnection(
   if (!url.username) problems.add("url", "needs a user (ssh://user@host:port)");
   if (!input.ssh)
     problems.add("ssh", "is required for ssh:// (privateKey and hostKey or hostKeyFingerprint)");
-  const fingerprint = input.ssh ? checkSsh(input.ssh, problems) : undefined;
+  const fingerprint = input.ssh ? await checkSsh(input.ssh, problems) : undefined;
   problems.throwIfAny();
   if (!input.ssh || !fingerprint) throw new Error("unreachable: ssh settings were checked above");
   const stored: StoredConnection = {

@@ -14,6 +14,17 @@ import {
 } from "./host-connection.js";
 import type { HostRecord } from "./host-record.js";
 
+/** What a host's client is built from: when it changes, the client must be built again. */
+const connectionKey = (record: HostRecord) =>
+  JSON.stringify([record.url, record.stored, record.sealedSecrets, record.owner, record.createdAt]);
+
+/** Now, or just after `previous`: a change always moves `updatedAt`, which guards the next change. */
+function laterThan(previous: string): string {
+  const now = Date.now();
+  const before = Date.parse(previous);
+  return new Date(Number.isNaN(before) || now > before ? now : before + 1).toISOString();
+}
+
 const hostExists = (id: string) => new ApiError("host_exists", `Host "${id}" is already registered.`);
 
 export type HostRegistryOptions = {
@@ -34,6 +45,10 @@ export class HostRegistry {
   private readonly records = new Map<string, HostRecord>();
   private readonly clients = new Map<string, Promise<DockerHost>>();
   private probeTimer: NodeJS.Timeout | undefined;
+  private followTimer: NodeJS.Timeout | undefined;
+  /** The store's hosts fingerprint this copy was read at. */
+  private readAt: string | undefined;
+  private refreshing: Promise<boolean> | undefined;
   private probing: Promise<void> | undefined;
   /** Settles once every host was probed at least once (readiness waits on it). */
   firstProbe: Promise<void> = Promise.resolve();
@@ -46,7 +61,55 @@ export class HostRegistry {
   ) {}
 
   async load(): Promise<void> {
-    for (const record of await this.repository.list()) this.records.set(record.id, record);
+    await this.refresh();
+  }
+
+  /**
+   * Brings this copy of the hosts up to date with the store when anything changed there, by this process, the
+   * CLI or another replica: a cheap fingerprint read, and the hosts read again only when it moved. A host whose
+   * connection changed gets a new client; one removed loses its client. True when something changed.
+   */
+  refresh(): Promise<boolean> {
+    // One at a time: an older read finishing after a newer one would bring back what the newer one dropped.
+    this.refreshing ??= this.readAgain().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async readAgain(): Promise<boolean> {
+    const fingerprint = await this.repository.fingerprint();
+    if (fingerprint === this.readAt) return false;
+    const stored = await this.repository.list();
+    const seen = new Set<string>();
+    for (const record of stored) {
+      seen.add(record.id);
+      const current = this.records.get(record.id);
+      // Unchanged records keep their object: an update in flight compares against it.
+      if (current && JSON.stringify(current) === JSON.stringify(record)) continue;
+      this.records.set(record.id, record);
+      if (current && connectionKey(current) !== connectionKey(record)) await this.dropClient(record.id);
+    }
+    for (const id of [...this.records.keys()]) {
+      if (seen.has(id)) continue;
+      this.records.delete(id);
+      await this.dropClient(id);
+    }
+    this.readAt = fingerprint;
+    return true;
+  }
+
+  /**
+   * Refreshes every `intervalMs`: a version check rather than notifications, because it works the same on
+   * SQLite (the CLI writes the file), on PostgreSQL and in a function, and costs one indexed read.
+   */
+  startFollowing(intervalMs: number): void {
+    this.followTimer = setInterval(() => {
+      this.refresh().catch((error: unknown) => {
+        this.logger.warn("hosts could not be read again", { error: String(error) });
+      });
+    }, intervalMs);
+    this.followTimer.unref();
   }
 
   list(): HostRecord[] {
@@ -119,11 +182,12 @@ export class HostRegistry {
     const current = this.writable(id, options);
     const actor = options.actor ?? OPERATOR;
     let { url, stored, sealedSecrets, owner } = current;
-    const connectionChanged = ["url", "tls", "ssh", "insecure"].some((key) => key in patch);
+    let reconnect = false;
     // The name is what people pick a host by: renaming another's host would pass one host off as another.
     if (patch.name !== undefined && patch.name !== current.name) this.checkOwnedBy(actor, current, "rename");
-    if (connectionChanged) {
-      const base = toInput(current.url, current.stored, await this.unseal(current.sealedSecrets));
+    if (["url", "tls", "ssh", "insecure"].some((key) => key in patch)) {
+      const secrets = await this.unseal(current.sealedSecrets);
+      const base = toInput(current.url, current.stored, secrets);
       const nextUrl = patch.url ?? current.url;
       const sameTransport = nextUrl.split(":")[0] === current.url.split(":")[0];
       this.checkOwnedBy(actor, current, "change the connection of");
@@ -133,27 +197,46 @@ export class HostRegistry {
         ssh: patch.ssh ?? (sameTransport ? base.ssh : undefined),
         insecure: patch.insecure ?? (sameTransport ? base.insecure : undefined),
       });
-      ({ url, stored } = resolved);
-      owner = actor.kind === "token" ? actor.subject : null;
-      sealedSecrets = await this.seal(resolved.secrets);
+      const nextOwner = actor.kind === "token" ? actor.subject : null;
+      // The same connection given again (a hosts file read at every start) is no change: no new client, no
+      // new seal, nothing for other instances to reconnect for.
+      reconnect =
+        JSON.stringify([resolved.url, resolved.stored, resolved.secrets, nextOwner]) !==
+        JSON.stringify([current.url, current.stored, secrets, current.owner]);
+      if (reconnect) {
+        ({ url, stored } = resolved);
+        owner = nextOwner;
+        sealedSecrets = await this.seal(resolved.secrets);
+      }
+    }
+    const name = patch.name ?? current.name;
+    const labels = patch.labels ?? current.labels;
+    if (!reconnect && name === current.name && JSON.stringify(labels) === JSON.stringify(current.labels)) {
+      return current;
     }
     const record: HostRecord = {
       ...current,
-      name: patch.name ?? current.name,
-      labels: patch.labels ?? current.labels,
+      name,
+      labels,
       url,
       stored,
       sealedSecrets,
       owner,
-      updatedAt: new Date().toISOString(),
+      updatedAt: laterThan(current.updatedAt),
     };
-    // Removed while this update awaited: do not bring it back.
-    if (this.records.get(id) !== current)
-      throw new ApiError("host_not_found", `Host "${id}" is not registered.`);
-    await this.repository.update(record);
+    // Changed or removed meanwhile, by this process or another: the change was made against what is no more.
+    if (this.records.get(id) !== current || !(await this.repository.update(record, current.updatedAt))) {
+      await this.refresh();
+      throw new ApiError(
+        this.records.has(id) ? "conflict" : "host_not_found",
+        this.records.has(id)
+          ? `Host "${id}" was changed by another request meanwhile; read it again and retry.`
+          : `Host "${id}" is not registered.`,
+      );
+    }
     this.records.set(id, record);
-    if (connectionChanged) await this.dropClient(id);
-    this.logger.info("host updated", { host: id, connectionChanged });
+    if (reconnect) await this.dropClient(id);
+    this.logger.info("host updated", { host: id, connectionChanged: reconnect });
     return record;
   }
 
@@ -201,6 +284,7 @@ export class HostRegistry {
 
   async close(): Promise<void> {
     clearInterval(this.probeTimer);
+    clearInterval(this.followTimer);
     await Promise.all([...this.clients.keys()].map((id) => this.dropClient(id)));
   }
 

@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
 import { z } from "zod";
 import { HostCreateSchema } from "../schemas/host.js";
 
@@ -13,6 +12,8 @@ export type HostsFile = z.infer<typeof HostsFileSchema>;
 
 /** Reads PORTCALL_HOSTS_FILE: YAML or JSON (YAML reads both), `hosts:` entries shaped like POST /v1/hosts. */
 export async function readHostsFile(path: string): Promise<HostsFile> {
+  // Only a start with a hosts file needs a YAML parser.
+  const { parse } = await import("./yaml-parser.js");
   let document: unknown;
   try {
     document = parse(await readFile(path, "utf8"));

@@ -40,6 +40,16 @@ function unsupported(detail: string, accepted: string[]): ApiError {
 }
 
 /**
+ * The refusal of a body over its limit. The rest of the body is never read, so the connection cannot carry
+ * another request: `Connection: close` tells the client not to reuse it.
+ */
+function tooLarge(limit: number): ApiError {
+  return new ApiError("payload_too_large", `The body is larger than ${size(limit)}.`, {
+    headers: { Connection: "close" },
+  });
+}
+
+/**
  * The one rule for request bodies, run after authentication so nothing of an unauthenticated body is read:
  * the Content-Type is parsed and must be exactly one the operation declares (`application/x-tar+json` is not
  * JSON), the body is cut at that type's limit, and a JSON body naming a key twice is refused before any
@@ -50,16 +60,6 @@ function unsupported(detail: string, accepted: string[]): ApiError {
  * operation("images:build", { ..., bodyTypes: { "application/json": JSON_BODY_LIMIT, "application/x-tar": 256 << 20 } })
  * ```
  */
-/**
- * The refusal of a body over its limit. The rest of the body is never read, so the connection cannot carry
- * another request: `Connection: close` tells the client not to reuse it.
- */
-function tooLarge(limit: number): ApiError {
-  return new ApiError("payload_too_large", `The body is larger than ${size(limit)}.`, {
-    headers: { Connection: "close" },
-  });
-}
-
 export function requestBody(types: BodyTypes) {
   const accepted = Object.keys(types);
   const jsonLimit = bodyLimit({

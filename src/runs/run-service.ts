@@ -6,7 +6,6 @@ import { createChecked } from "../docker/create-checked.js";
 import { type PolicyDefaults, toDockerCreateBody } from "../docker/create-policy.js";
 import type { ContainerExit, DockerHost } from "../docker/docker-host.js";
 import { splitReference } from "../docker/image-reference.js";
-import { type CapturedOutput, OutputCapture } from "../docker/output-capture.js";
 import { ApiError } from "../errors/api-error.js";
 import type { HostRecord } from "../hosts/host-record.js";
 import type { HostRegistry } from "../hosts/host-registry.js";
@@ -14,28 +13,11 @@ import { type ConcurrencyLimiter, limitHolder } from "../limits/concurrency-limi
 import type { Logger } from "../logging/logger.js";
 import type { RegistryCredential } from "../registries/registry-credentials.js";
 import { containerSpecOf, type RunCreate } from "../schemas/run.js";
-import type { RunEnd, RunFilter, RunRecord, RunStore } from "../store/ports/runs.js";
-
-/** Every container a run makes carries its run id, so it can be told apart from anything else on the host. */
-export const RUN_LABEL = "portcall.run";
-
-/** Tries at reading a finished run's output from a daemon that answers with errors. */
-const OUTPUT_READ_ATTEMPTS = 3;
+import type { RunFilter, RunRecord, RunStore } from "../store/ports/runs.js";
+import { isCode, RUN_LABEL, RunSettler } from "./run-settler.js";
+import { DEFAULT_RUN_WATCH, newInstanceId, RunWatchers, type RunWatchOptions } from "./run-watchers.js";
 
 const elapsed = (since: number) => Math.round(performance.now() - since);
-
-const lost = (error: string): RunEnd => ({
-  status: "lost",
-  exitCode: null,
-  oomKilled: false,
-  error,
-  startedAt: null,
-  finishedAt: null,
-  output: null,
-  runMs: null,
-});
-
-const isCode = (error: unknown, code: string) => error instanceof ApiError && error.code === code;
 
 /** Resolves when `work` settles or `ms` pass or `signal` fires, whichever is first; never rejects. */
 async function settleWithin(work: Promise<unknown>, ms: number, signal?: AbortSignal): Promise<void> {
@@ -50,6 +32,9 @@ async function settleWithin(work: Promise<unknown>, ms: number, signal?: AbortSi
   }
 }
 
+/** Nothing is left to do for the run: its end is recorded, and its container removed if it asked. */
+const settled = (row: RunRecord) => row.status !== "running" && (row.removed || !row.remove);
+
 export type RunStart = {
   principal: Principal;
   host: HostRecord;
@@ -60,13 +45,17 @@ export type RunStart = {
 };
 
 /**
- * Runs: `docker run` as one call whose outcome is stored. Each started run has a watcher in this process that
- * waits for its container's end, keeps its output (bounded), records how it ended and removes the container
- * when asked; after a restart, `resume` gives every unfinished run its watcher again.
+ * Runs: `docker run` as one call whose outcome is stored. Each started run has a watcher in the instance that
+ * started it, under a lease in the store: it waits for its container's end, keeps its output (bounded), records
+ * how it ended and removes the container when asked. Any instance over the same store can finish any run: a
+ * sweep takes over the runs whose instance died, and reading a run records the end of one whose container
+ * ended while nobody watched it (a crashed instance, or a serverless one frozen after answering).
  */
 export class RunService {
-  private readonly watchers = new Map<string, Promise<void>>();
-  private readonly life = new AbortController();
+  private readonly watchers: RunWatchers;
+  /** What reads record with: bound to this instance's life, not to the request that reads. */
+  private readonly settler: RunSettler;
+  private readonly pollMs: number;
 
   constructor(
     private readonly repository: RunStore,
@@ -76,7 +65,18 @@ export class RunService {
     private readonly logger: Logger,
     /** The longest a request may wait for a run's end (PORTCALL_RUN_MAX_WAIT_SECONDS). */
     readonly maxWaitSeconds: number,
-  ) {}
+    watch: Partial<RunWatchOptions> = {},
+  ) {
+    const options = { ...DEFAULT_RUN_WATCH, instanceId: newInstanceId(), ...watch };
+    this.watchers = new RunWatchers(repository, hosts, limits, logger, options);
+    this.settler = new RunSettler(repository, this.watchers.signal);
+    this.pollMs = options.pollMs;
+  }
+
+  /** This instance's id: the owner of the leases of the runs it watches. */
+  get instanceId(): string {
+    return this.watchers.options.instanceId;
+  }
 
   get(id: string): Promise<RunRecord | undefined> {
     return this.repository.get(id);
@@ -123,8 +123,9 @@ export class RunService {
         started_at: null,
         finished_at: null,
       });
-      this.watch(id, ended, release);
+      void this.watchers.watch(id, release, ended);
     } catch (error) {
+      this.watchers.forget(id);
       release();
       throw error;
     }
@@ -156,9 +157,11 @@ export class RunService {
           phases.createMs = elapsed(creating);
         },
         beforeStart: async (containerId) => {
-          await this.repository.insert({ ...run, container_id: containerId });
+          // Leased from the moment it is stored: no sweep elsewhere may take a run this instance is starting.
+          await this.repository.insert({ ...run, container_id: containerId }, this.watchers.leaseFor(run.id));
           stored = true;
-          ({ ended } = await client.armExitWait(containerId, "next-exit", { signal: this.life.signal }));
+          const signal = this.watchers.watcherSignal;
+          ({ ended } = await client.armExitWait(containerId, "next-exit", { signal }));
           starting = performance.now();
         },
         ready: async () => {
@@ -173,11 +176,49 @@ export class RunService {
     return { ended };
   }
 
-  /** Waits up to `ms` (or until `signal`) for the run's end; answers the run as it then is. */
+  /**
+   * The run as it is now. One that is not settled and not watched here gets a look at its container: if it
+   * ended while nobody watched it, its end is recorded now, as a watcher would, and a container still to be
+   * removed is removed. While another instance holds the run's lease, only an end seen on the run's own
+   * container is recorded (see `Looker`). A host out of reach leaves the run as it is stored; the next look, or
+   * a sweep, does it.
+   */
+  async current(row: RunRecord): Promise<RunRecord> {
+    if (settled(row) || this.watchers.watching(row.id) || !this.hosts.find(row.host)) return row;
+    try {
+      const recorded = await this.watchers.whileLeased(row.id, async (looker) => {
+        const client = await this.hosts.get(row.host);
+        if (row.status === "running") return (await this.settler.look(row, client, looker)) === "ended";
+        // The removal is the lease owner's: the daemon this instance reaches may not be the run's.
+        if (looker === "onlooker") return false;
+        await this.settler.removeContainer(row, client);
+        return true;
+      });
+      if (!recorded) return row;
+    } catch (error) {
+      this.logger.debug("could not look at a run's container", { run: row.id, error: String(error) });
+    }
+    return this.mustGet(row.id);
+  }
+
+  /**
+   * Waits up to `ms` (or until `signal`) for the run's end, and its container's removal when it asked for it;
+   * answers the run as it then is. A run watched here is waited for; one watched elsewhere (or by nobody) is
+   * read again every `pollMs`, each time as `current` does.
+   */
   async settle(id: string, ms: number, signal?: AbortSignal): Promise<RunRecord> {
-    const watcher = this.watchers.get(id);
-    if (watcher) await settleWithin(watcher, ms, signal);
-    return this.mustGet(id);
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const watcher = this.watchers.watching(id);
+      if (watcher) {
+        await settleWithin(watcher, deadline - performance.now(), signal);
+        return this.mustGet(id);
+      }
+      const row = await this.current(await this.mustGet(id));
+      const left = deadline - performance.now();
+      if (settled(row) || left <= 0 || signal?.aborted) return row;
+      await settleWithin(new Promise(() => {}), Math.min(this.pollMs, left), signal);
+    }
   }
 
   /** Stops the run's container (SIGTERM, then SIGKILL after `graceSeconds`) and answers once its end is recorded. */
@@ -202,22 +243,31 @@ export class RunService {
     return this.settle(row.id, 10_000, signal);
   }
 
-  /** Gives every unfinished run of the store a watcher again: after a restart, their ends are still recorded. */
-  resume(): void {
-    void this.repository.unfinished().then(
-      (rows) => {
-        for (const row of rows) {
-          const slot = row.status === "running" ? this.limits.occupy(limitHolder(row), "runs") : undefined;
-          this.watch(row.id, undefined, slot);
-        }
-      },
-      (error: unknown) => this.logger.error("could not read the unfinished runs", { error: String(error) }),
-    );
+  /**
+   * One sweep: every run nobody watches (its instance died, or released it on shutdown) is taken over here;
+   * each has its end recorded by the time this answers, or is watched here from then on (until `detach`).
+   * Answers how many runs it took. What a serverless function's scheduled invocation calls.
+   */
+  sweep(): Promise<number> {
+    return this.watchers.sweep();
   }
 
-  async close(): Promise<void> {
-    this.life.abort(new Error("portcall is shutting down"));
-    await Promise.allSettled(this.watchers.values());
+  /**
+   * Stops watching the runs watched here, recording nothing, giving back their leases and slots: reads and
+   * sweeps finish them. What a function instance does at the end of each invocation, before it is frozen.
+   */
+  detach(): Promise<void> {
+    return this.watchers.detach();
+  }
+
+  /** Sweeps at once, then every `sweepMs` until `close`: after a restart, no run is left unwatched. */
+  resume(): void {
+    this.watchers.startSweeping();
+  }
+
+  /** Stops the watchers and gives their leases back, so another instance takes their runs at its next sweep. */
+  close(): Promise<void> {
+    return this.watchers.close();
   }
 
   private async mustGet(id: string): Promise<RunRecord> {
@@ -252,142 +302,5 @@ export class RunService {
     const detail = await client.inspectImage(image, { signal });
     const { repository } = splitReference(image);
     return detail.repoDigests.find((digest) => digest.startsWith(`${repository}@`)) ?? detail.id;
-  }
-
-  private watch(id: string, ended?: Promise<ContainerExit>, release: () => void = () => {}): void {
-    if (this.watchers.has(id)) {
-      release();
-      return;
-    }
-    const watcher = this.follow(id, ended)
-      .catch((error: unknown) =>
-        this.logger.error("a run's watcher failed", { run: id, error: String(error) }),
-      )
-      .finally(() => {
-        release();
-        this.watchers.delete(id);
-      });
-    this.watchers.set(id, watcher);
-  }
-
-  /**
-   * Waits for the run's end and records it. A host that drops out is waited for (with backoff) rather than
-   * given up on: the container may well still be running there. Only a container that is gone makes it lost.
-   */
-  private async follow(id: string, armed?: Promise<ContainerExit>): Promise<void> {
-    let ended = armed;
-    for (let attempt = 0; !this.life.signal.aborted; attempt += 1) {
-      const row = await this.repository.get(id);
-      if (!row) return;
-      if (!this.hosts.find(row.host)) {
-        if (row.status === "running") await this.end(row, lost(`host "${row.host}" is no longer registered`));
-        return;
-      }
-      try {
-        const client = await this.hosts.get(row.host);
-        if (row.status === "running") {
-          if (!ended && (await this.neverStarted(row, client))) {
-            await this.end(row, lost("portcall stopped before it started the container"));
-            // Whatever `remove` asked: a container that never ran holds nothing anyone could want back.
-            await this.removeContainer({ ...(await this.mustGet(id)), remove: true }, client);
-            return;
-          }
-          ended ??= (await client.armExitWait(row.container_id, "not-running", { signal: this.life.signal }))
-            .ended;
-          await ended;
-          await this.finish(id, client);
-        } else {
-          await this.removeContainer(row, client);
-        }
-        return;
-      } catch (error) {
-        ended = undefined;
-        if (this.life.signal.aborted) return;
-        if (isCode(error, "container_not_found")) {
-          await this.end(row, lost("the container was removed before its end was seen"));
-          return;
-        }
-        this.logger.warn("waiting for a run's host", { run: id, host: row.host, error: String(error) });
-        await sleep(Math.min(30_000, 500 * 2 ** attempt), undefined, { signal: this.life.signal }).catch(
-          () => {},
-        );
-      }
-    }
-  }
-
-  /**
-   * Whether a resumed run's container was never started: portcall stopped between storing the run and starting
-   * it. Waiting for "not running" would see such a container as ended with exit code 0.
-   */
-  private async neverStarted(row: RunRecord, client: DockerHost): Promise<boolean> {
-    if (row.started_at !== null) return false;
-    const { state } = await client.inspectContainer(row.container_id, { signal: this.life.signal });
-    return state.status === "created" && state.startedAt === null;
-  }
-
-  /** Reads how the container ended and what it printed, records it, and removes the container if asked. */
-  private async finish(id: string, client: DockerHost): Promise<void> {
-    const row = await this.mustGet(id);
-    const { state } = await client.inspectContainer(row.container_id, { signal: this.life.signal });
-    const kept = await this.readOutput(row, client);
-    await this.end(row, {
-      status: row.cancel_requested ? "cancelled" : "exited",
-      exitCode: state.exitCode,
-      oomKilled: state.oomKilled,
-      error: state.error || kept.error,
-      startedAt: state.startedAt,
-      finishedAt: state.finishedAt,
-      output: kept.output,
-      runMs:
-        state.startedAt && state.finishedAt
-          ? Date.parse(state.finishedAt) - Date.parse(state.startedAt)
-          : null,
-    });
-    await this.removeContainer(await this.mustGet(id), client);
-  }
-
-  /**
-   * The container's output within the run's limit. A daemon that answers but cannot give logs (a log driver
-   * that keeps none) would fail every retry: the run then ends without output and says why, rather than never.
-   */
-  private async readOutput(
-    row: RunRecord,
-    client: DockerHost,
-  ): Promise<{ output: CapturedOutput | null; error: string | null }> {
-    const query = { follow: false, stdout: true, stderr: true, timestamps: false };
-    for (let attempt = 1; ; attempt += 1) {
-      const capture = new OutputCapture(row.output_limit);
-      try {
-        const logs = await client.containerLogs(row.container_id, query, { signal: this.life.signal });
-        for await (const { stream, data } of logs.chunks()) capture.push(stream, data);
-        return { output: capture.result(), error: null };
-      } catch (error) {
-        // Unreachable hosts are waited for by the caller; a daemon that answers with an error may have had a
-        // passing fault, so it gets a few tries before the output is given up.
-        if (!isCode(error, "host_error")) throw error;
-        if (attempt >= OUTPUT_READ_ATTEMPTS) {
-          return { output: null, error: `its output could not be read: ${(error as ApiError).message}` };
-        }
-        await sleep(500 * attempt, undefined, { signal: this.life.signal });
-      }
-    }
-  }
-
-  private async end(row: RunRecord, end: RunEnd): Promise<void> {
-    await this.repository.end(row.id, end, row.phases);
-  }
-
-  private async removeContainer(row: RunRecord, client: DockerHost): Promise<void> {
-    if (!row.remove || row.removed) return;
-    try {
-      await client.removeContainer(
-        row.container_id,
-        { force: true, volumes: true },
-        { signal: this.life.signal },
-      );
-    } catch (error) {
-      if (!isCode(error, "container_not_found")) throw error;
-    }
-    await this.repository.markRemoved(row.id);
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { plainText } from "./text.js";
 
 export const AuditEntrySchema = z
   .object({
@@ -32,8 +33,9 @@ export const AuditPageSchema = z
   .openapi("AuditPage");
 
 export const AuditQuerySchema = z.object({
-  host: z.string().max(63).optional(),
-  subject: z.string().max(200).optional(),
+  // Entries hold no control character (the log shows them as pictures), and PostgreSQL cannot compare NUL.
+  host: plainText().max(63).optional(),
+  subject: plainText().max(200).optional(),
   since: z.iso.datetime().optional().openapi({ description: "Only entries at or after this time." }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.coerce.number().int().positive().optional(),

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { z } from "@hono/zod-openapi";
 import { NAME_PATTERN } from "./params.js";
+import { plainText } from "./text.js";
 
 /** Docker's reference grammar, tightened: [registry[:port]/]path[:tag][@sha256:digest], at most 255 long. */
 export const IMAGE_REFERENCE =
@@ -36,7 +37,7 @@ export const UserSchema = z
 /** Labels of containers, volumes and networks. */
 export const ObjectLabelsSchema = z.record(
   z.string().regex(LABEL_KEY, "must be a label key"),
-  z.string().max(4096),
+  plainText().max(4096),
 );
 
 const PortSchema = z

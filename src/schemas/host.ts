@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { HOST_ID_PATTERN } from "./params.js";
+import { plainText } from "./text.js";
 
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
 const PEM_LIMIT = 64 * 1024;
@@ -11,7 +12,7 @@ const pem = (what: string) =>
     .openapi({ description: `${what}, PEM-encoded.`, example: `-----BEGIN ${what.toUpperCase()}-----\n…` });
 
 export const HostLabelsSchema = z
-  .record(z.string().regex(LABEL_KEY, "label keys are letters, digits and . _ / -"), z.string().max(256))
+  .record(z.string().regex(LABEL_KEY, "label keys are letters, digits and . _ / -"), plainText().max(256))
   .refine((labels) => Object.keys(labels).length <= 64, "at most 64 labels")
   .openapi("HostLabels", {
     description:
@@ -64,13 +65,13 @@ export const HostSshInputSchema = z
       "SSH for an `ssh://` host. The host key is required: portcall never trusts a key on first use.",
   });
 
-const url = z.string().min(1).max(1024).openapi({
+const url = plainText().min(1).max(1024).openapi({
   description: "`unix:///path/to/docker.sock`, `tcp://host:port` (mutual TLS) or `ssh://user@host:port`.",
   example: "tcp://10.0.0.5:2376",
 });
 
 const hostFields = {
-  name: z.string().min(1).max(100).optional().openapi({ description: "Display name; defaults to the id." }),
+  name: plainText().min(1).max(100).optional().openapi({ description: "Display name; defaults to the id." }),
   labels: HostLabelsSchema.optional(),
   url,
   tls: HostTlsInputSchema.optional(),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { plainText } from "./text.js";
 
 const ADDRESS =
   /^(?:localhost|(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+[a-zA-Z0-9-]+|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?$|^docker\.io$/;
@@ -22,7 +23,7 @@ export const RegistrySchema = z
 export const RegistryListSchema = z.object({ items: z.array(RegistrySchema) }).openapi("RegistryList");
 
 export const RegistryCredentialSchema = z
-  .object({ username: z.string().min(1).max(256), password: z.string().min(1).max(4096) })
+  .object({ username: plainText().min(1).max(256), password: z.string().min(1).max(4096) })
   .strict()
   .openapi("RegistryCredential", { example: { username: "ci", password: "s3cret" } });
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../auth/scopes.js";
 import { PolicyGrantsSchema } from "./policy.js";
+import { plainText } from "./text.js";
 
 export const ScopeSchema = z
   .enum(SCOPES)
@@ -20,7 +21,7 @@ export const HostGrantSchema = z
 
 export const TokenCreateSchema = z
   .object({
-    name: z.string().min(1).max(100).openapi({ example: "ci-deployer" }),
+    name: plainText().min(1).max(100).openapi({ example: "ci-deployer" }),
     scopes: z
       .array(ScopeSchema)
       .min(1)

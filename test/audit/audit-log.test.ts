@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit/audit-log.js";
 import { silentLogger } from "../../src/logging/logger.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { AuditRecord } from "../../src/store/ports/audit.js";
 import type { Store } from "../../src/store/ports/store.js";
+import { createDatabase, describeWithPostgres, type TestDatabase } from "../support/postgres.js";
 
 const T0 = Date.parse("2026-11-28T12:00:00.000Z");
 
@@ -104,3 +105,46 @@ describe("the audit log's bounds", () => {
     expect((await all()).map((entry) => entry.requestId)).toEqual(["req-1"]);
   });
 });
+
+const databases: TestDatabase[] = [];
+afterAll(() => Promise.all(databases.map((database) => database.drop())));
+
+/** What any store must take from the audit log, however odd the request it records. */
+function controlCharacters(open: () => Promise<Store>): void {
+  let store: Store;
+  beforeEach(async () => {
+    store = await open();
+  });
+  afterEach(() => store.close());
+
+  it("keeps the entry of a request with control characters in it, and the summaries written with it", async () => {
+    const audit = new AuditLog(store.audit, silentLogger, {
+      retentionDays: 30,
+      anonymousPerWindow: 1,
+      windowMs: 60_000,
+    });
+    // What `DELETE /v1/hosts/%00` with a made-up token brings, and a reason quoting a terminal escape.
+    const odd = (index: number, at: number) =>
+      refusal(index, at, {
+        path: "/v1/hosts/\u0000",
+        host: "\u0000",
+        reason: "invalid_token: \u001b[31m\u007f",
+      });
+    for (let index = 0; index < 3; index++) await audit.record(odd(index, T0 + index), T0 + index);
+    await audit.record(odd(3, T0 + 61_000), T0 + 61_000);
+    const entries = (await audit.query({ limit: 10 })).items.reverse();
+    expect(entries).toHaveLength(3);
+    expect(entries[0]).toMatchObject({ path: "/v1/hosts/␀", host: "␀", reason: "invalid_token: ␛[31m␡" });
+    expect(entries[1]).toMatchObject({ path: "*", reason: expect.stringContaining("DELETE /v1/hosts/␀") });
+    expect(entries[2]).toMatchObject({ requestId: "req-3", path: "/v1/hosts/␀" });
+  });
+}
+
+describe("the audit log over SQLite", () => controlCharacters(() => openStore(":memory:")));
+describeWithPostgres("the audit log over PostgreSQL", () =>
+  controlCharacters(async () => {
+    const database = await createDatabase();
+    databases.push(database);
+    return openStore(":memory:", database.url);
+  }),
+);

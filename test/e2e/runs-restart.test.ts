@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readJson } from "../support/http.js";
 import { describeWithRig, ensureImage, removeLabelled, rig, rigDocker, testLabel } from "../support/rig.js";
+import { startDetachedRun } from "../support/runs.js";
 import { type RunningServer, startServer } from "../support/server.js";
 
 describeWithRig("runs across a restart of portcall", () => {
@@ -23,22 +24,8 @@ describeWithRig("runs across a restart of portcall", () => {
     server.child.kill("SIGTERM");
     await once(server.child, "exit");
   };
-  const startRun = async (server: RunningServer, cmd: string[], remove: boolean) => {
-    const res = await server.api("/v1/runs", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        host: "local",
-        image: rig().images.busybox,
-        cmd,
-        wait: false,
-        remove,
-        labels: { [label.key]: label.value },
-      }),
-    });
-    expect(res.status).toBe(202);
-    return readJson(res);
-  };
+  const startRun = (server: RunningServer, cmd: string[], remove: boolean) =>
+    startDetachedRun(server, cmd, { remove, labels: { [label.key]: label.value } });
 
   beforeAll(async () => {
     await ensureImage(rigDocker("rig1"), rig().images.busybox);

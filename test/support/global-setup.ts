@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
+import { startPostgresCluster } from "./postgres-cluster.js";
 import { RIG_SCRIPT, type RigState, rigStateFile } from "./rig-state.js";
 
 declare module "vitest" {
@@ -33,12 +34,20 @@ export default async function setup(project: TestProject) {
     if (process.env.CI)
       throw new Error("PORTCALL_SKIP_INTEGRATION is not allowed in CI: integration tests must run.");
     project.provide("rig", null);
+    project.provide("postgres", null);
     return;
   }
+  // A cluster of this run's own, stopped at its end whatever PORTCALL_RIG_KEEP says.
+  const postgres = await startPostgresCluster();
+  project.provide("postgres", postgres.url);
   const wasUp = existsSync(rigStateFile());
-  await rigCommand("up");
+  await rigCommand("up").catch(async (error: unknown) => {
+    await postgres.stop();
+    throw error;
+  });
   project.provide("rig", JSON.parse(readFileSync(rigStateFile(), "utf8")) as RigState);
   return async () => {
+    await postgres.stop();
     if (!wasUp && process.env.PORTCALL_RIG_KEEP !== "1") await rigCommand("down");
   };
 }

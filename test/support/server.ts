@@ -20,23 +20,27 @@ export type RunningServer = {
 
 const run = promisify(execFile);
 
-/** `portcall token create` against a data folder, as an operator makes the first admin token. */
-export async function cliToken(env: Record<string, string>, ...args: string[]): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
-    ["--import", "tsx", "src/cli.ts", "token", "create", ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-    },
-  );
-  return stdout.trim();
+/** A `portcall` CLI command with these settings, as an operator runs it; what it printed. */
+export async function portcallCli(env: Record<string, string>, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+  return stdout;
 }
 
-/** Starts the real server process the way `npm start` does, on a free port, and resolves its base URL. */
-export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+/** `portcall token create` against a data folder, as an operator makes the first admin token. */
+export async function cliToken(env: Record<string, string>, ...args: string[]): Promise<string> {
+  return (await portcallCli(env, "token", "create", ...args)).trim();
+}
+
+/** The server from source, as `npm run dev` runs it; `npm start` runs the bundle, `dist/bundle/server.mjs`. */
+export const FROM_SOURCE = ["--import", "tsx", "src/main.ts"];
+
+/** Starts the real server process (node with `entry`), on a free port, and resolves its base URL. */
+export async function startServer(env: Record<string, string>, entry = FROM_SOURCE): Promise<RunningServer> {
   const token = await cliToken(env, "--name", "e2e-admin", "--scope", "admin");
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: { ...process.env, PORTCALL_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -75,9 +79,12 @@ export type FreshServer = RunningServer & {
 };
 
 /** `startServer` over a data folder of its own, made for it. */
-export async function startFreshServer(env: Record<string, string> = {}): Promise<FreshServer> {
+export async function startFreshServer(
+  env: Record<string, string> = {},
+  entry = FROM_SOURCE,
+): Promise<FreshServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "portcall-e2e-"));
-  const server = await startServer({ PORTCALL_DATA_DIR: dataDir, ...env });
+  const server = await startServer({ PORTCALL_DATA_DIR: dataDir, ...env }, entry);
   return {
     ...server,
     dataDir,

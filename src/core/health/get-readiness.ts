@@ -24,11 +24,17 @@ export const getReadiness = defineOperation({
     },
     status: (readiness) => (readiness.status === "ready" ? 200 : 503),
   },
-  async run({ services: { hosts, store } }) {
+  async run({ services: { hosts, store, logger } }) {
     const [storeProbe] = await Promise.all([
       store.check().then(
         () => ({ ok: true, error: null }),
-        (error: unknown) => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) => {
+          // Anyone may ask: what failed goes to the log, not to them (a database's address, its user name).
+          logger.error("store check failed", {
+            error: error instanceof Error ? error.message : String(error),
+          });
+          return { ok: false, error: "The store cannot be used; the server log says why." };
+        },
       ),
       hosts.firstProbe,
     ]);

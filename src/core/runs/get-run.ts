@@ -13,5 +13,6 @@ export const getRun = defineOperation({
   errors: ["invalid_request", "run_not_found", "internal_error"],
   audit: runAudit,
   http: { method: "get", path: "/v1/runs/{id}", responses: { 200: "The run." } },
-  run: async (ctx, { id }) => toRun(await visibleRun(ctx, id)),
+  // A run whose container ended while no instance watched it has its end recorded by this read.
+  run: async (ctx, { id }) => toRun(await ctx.services.runs.current(await visibleRun(ctx, id))),
 });

@@ -1,4 +1,5 @@
-import type { App } from "../../env.js";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.js";
 import { ApiError } from "../../errors/api-error.js";
 import { docsAsset } from "./swagger-ui-assets.js";
 
@@ -37,18 +38,18 @@ const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 /** `GET /docs`: the API reference (Swagger UI over /openapi.json), public and served from installed packages only. */
-export function registerDocs(app: App): void {
-  app.get("/docs", (c) => {
-    c.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-    return c.html(PAGE);
-  });
-  app.get("/docs/assets/:name", async (c) => {
-    const name = c.req.param("name");
-    const asset = docsAsset(name);
-    if (!asset) throw new ApiError("not_found", `The docs page has no asset "${name}".`);
-    c.header("Content-Type", asset.type);
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Cache-Control", "public, max-age=3600");
-    return c.body(await asset.load());
-  });
+export function docsPage(c: Context<AppEnv>): Response {
+  c.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+  return c.html(PAGE);
+}
+
+/** `GET /docs/assets/{name}`: one file of the page's fixed list, anything else a 404. */
+export async function docsAssetFile(c: Context<AppEnv>): Promise<Response> {
+  const name = c.req.param("name") ?? "";
+  const asset = docsAsset(name);
+  if (!asset) throw new ApiError("not_found", `The docs page has no asset "${name}".`);
+  c.header("Content-Type", asset.type);
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("Cache-Control", "public, max-age=3600");
+  return c.body(await asset.load());
 }

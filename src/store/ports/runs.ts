@@ -69,9 +69,26 @@ export type RunFilter = {
   cursor?: { createdAt: string; id: string } | undefined;
 };
 
-/** Runs: what each was asked to do and how it ended, so they outlive the process that started them. */
+/**
+ * Which portcall instance watches a run (records its end, removes its container), and until when without
+ * renewing. Times are UTC ISO 8601 as `Date#toISOString` gives them, compared as instants; they come from the
+ * caller's clock, never the store's, so every implementation compares the same values. A lease holds while
+ * `until >= now` and has lapsed once `until < now`; a run with no owner is watched by nobody.
+ */
+export type RunLease = {
+  /** The instance's id, made when it starts. */
+  owner: string;
+  until: string;
+};
+
+/**
+ * Runs: what each was asked to do and how it ended, so they outlive the process that started them. Any
+ * instance over the same store may record a run's end; `end` keeps the first, so two that do it at once are
+ * harmless. The lease only says who is to watch: it is no lock on writes.
+ */
 export interface RunStore {
-  insert(run: RunRecord): Promise<void>;
+  /** With `lease`, the run is stored watched by its owner already: no sweep elsewhere takes it as it starts. */
+  insert(run: RunRecord, lease?: RunLease): Promise<void>;
   get(id: string): Promise<RunRecord | undefined>;
   delete(id: string): Promise<void>;
   /** Newest first (`created_at`, then id, both descending). */
@@ -88,4 +105,24 @@ export interface RunStore {
   withdrawCancel(id: string): Promise<void>;
   /** Runs whose end was not recorded yet, and ended ones whose container is still to be removed. */
   unfinished(): Promise<UnfinishedRun[]>;
+  /**
+   * What `unfinished` lists, but only runs nobody watches at `now`: no owner, or a lease with `until < now`.
+   * In no particular order.
+   */
+  listUnwatched(now: string): Promise<UnfinishedRun[]>;
+  /**
+   * Sets the run's lease to `lease` when nobody holds it, when its lease lapsed at `now` (`until < now`), or when
+   * `lease.owner` holds it already (then it is extended, or shortened, to `lease.until`). Answers whether
+   * `lease.owner` holds it afterwards: false, changing nothing, for another owner's lease with `until >= now`,
+   * and for a run that does not exist. The run's status is not looked at.
+   */
+  claimWatch(id: string, lease: RunLease, now: string): Promise<boolean>;
+  /**
+   * Sets `until` as the lease's end of each run of `ids` that `owner` holds; answers those ids (in any order).
+   * A run of `ids` that another owner took over, or whose lease was released, is left as it is and not
+   * answered: its lease is no longer this owner's, whether or not it had lapsed.
+   */
+  renewWatches(owner: string, ids: readonly string[], until: string): Promise<string[]>;
+  /** Clears the run's lease (no owner, no end) when `owner` holds it, lapsed or not; otherwise changes nothing. */
+  releaseWatch(id: string, owner: string): Promise<void>;
 }

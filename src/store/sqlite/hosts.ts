@@ -1,27 +1,12 @@
 import type { Kysely } from "kysely";
 import type { StoredConnection } from "../../hosts/host-connection.js";
 import type { HostRecord } from "../../hosts/host-record.js";
-import type { HostStore } from "../ports/hosts.js";
-import { fromJson, toJson } from "./columns.js";
+import { hostRow, KyselyHosts } from "../kysely-shared/hosts.js";
+import { fromJson } from "./columns.js";
 import { isDuplicateKey } from "./errors.js";
 import type { HostsTable, SqliteSchema } from "./schema.js";
 
 type Row = Omit<HostsTable, "version">;
-
-function toRow(record: HostRecord): Row {
-  return {
-    id: record.id,
-    name: record.name,
-    labels: toJson(record.labels),
-    url: record.url,
-    connection: toJson(record.stored),
-    secrets: record.sealedSecrets,
-    source: record.source,
-    owner: record.owner,
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-  };
-}
 
 function fromRow(row: Row): HostRecord {
   return {
@@ -38,8 +23,10 @@ function fromRow(row: Row): HostRecord {
   };
 }
 
-export class SqliteHostStore implements HostStore {
-  constructor(private readonly db: Kysely<SqliteSchema>) {}
+export class SqliteHostStore extends KyselyHosts {
+  constructor(private readonly db: Kysely<SqliteSchema>) {
+    super(db);
+  }
 
   async list(): Promise<HostRecord[]> {
     const rows = await this.db.selectFrom("hosts").selectAll().orderBy("id").execute();
@@ -48,24 +35,11 @@ export class SqliteHostStore implements HostStore {
 
   async insert(record: HostRecord): Promise<boolean> {
     try {
-      await this.db.insertInto("hosts").values(toRow(record)).execute();
+      await this.db.insertInto("hosts").values(hostRow(record)).execute();
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
       throw error;
     }
-  }
-
-  async update(record: HostRecord): Promise<void> {
-    const { id, created_at: _, ...changes } = toRow(record);
-    await this.db
-      .updateTable("hosts")
-      .set((eb) => ({ ...changes, version: eb("version", "+", 1) }))
-      .where("id", "=", id)
-      .execute();
-  }
-
-  async delete(id: string): Promise<void> {
-    await this.db.deleteFrom("hosts").where("id", "=", id).execute();
   }
 }

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from "kysely";
+import { backfillTokenChains } from "../kysely-shared/migrations.js";
 
 // Append only: a migration that has run anywhere is never edited, only followed by a new one.
 export const migrations: Record<string, Migration> = {
@@ -143,28 +144,7 @@ export const migrations: Record<string, Migration> = {
         .on("token_ancestors")
         .columns(["ancestor_id", "token_id"])
         .execute();
-      // Existing tokens get theirs from `created_by`; a creator that is no token of the store (`cli`, an OIDC
-      // token) ends the chain.
-      await sql`insert into token_ancestors (token_id, ancestor_id)
-        with recursive chain (token_id, ancestor_id) as (
-          select child.id, parent.id from tokens child join tokens parent on parent.id = child.created_by
-          union
-          select chain.token_id, parent.id from chain
-            join tokens step on step.id = chain.ancestor_id
-            join tokens parent on parent.id = step.created_by
-        )
-        select token_id, ancestor_id from chain`.execute(db);
-      // Revocation is transitive from now on, also for what was revoked before: a token whose ancestor is
-      // revoked is revoked as of then.
-      await sql`update tokens set revoked_at = (
-          select min(ancestor.revoked_at) from token_ancestors lineage
-            join tokens ancestor on ancestor.id = lineage.ancestor_id
-          where lineage.token_id = tokens.id
-        )
-        where revoked_at is null and exists (
-          select 1 from token_ancestors lineage join tokens ancestor on ancestor.id = lineage.ancestor_id
-          where lineage.token_id = tokens.id and ancestor.revoked_at is not null
-        )`.execute(db);
+      await backfillTokenChains(db);
     },
   },
   "0007_audit_channel": {
@@ -174,6 +154,21 @@ export const migrations: Record<string, Migration> = {
         .alterTable("audit")
         .addColumn("channel", "text", (col) => col.notNull().defaultTo("rest"))
         .execute();
+    },
+  },
+  "0008_run_leases": {
+    async up(db: Kysely<unknown>) {
+      // Runs of before leases have no owner: the first sweep of any instance takes them.
+      await db.schema.alterTable("runs").addColumn("lease_owner", "text").execute();
+      await db.schema.alterTable("runs").addColumn("lease_until", "text").execute();
+    },
+  },
+  "0009_idempotency_leases": {
+    async up(db: Kysely<unknown>) {
+      // A pending claim of before leases counts as lapsed: its owner cannot be told from a dead one.
+      await db.schema.alterTable("idempotency_keys").addColumn("lease_until", "text").execute();
+      // The claim's random token (`KeyClaim.owner`); null for a claim of before leases, which nobody renews.
+      await db.schema.alterTable("idempotency_keys").addColumn("owner", "text").execute();
     },
   },
 };

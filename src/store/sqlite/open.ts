@@ -3,9 +3,9 @@ import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
+import { KyselyAuditStore } from "../kysely-shared/audit.js";
 import type { Store } from "../ports/store.js";
 import { StoreError } from "../store-error.js";
-import { SqliteAuditStore } from "./audit.js";
 import { SqliteHostStore } from "./hosts.js";
 import { SqliteIdempotencyStore } from "./idempotency.js";
 import { SqliteMetaStore } from "./meta.js";
@@ -50,7 +50,13 @@ export async function openSqliteStore(dataDir: string | ":memory:"): Promise<Sql
   const file = dataDir === ":memory:" ? ":memory:" : join(dataDir, "portcall.db");
   if (dataDir !== ":memory:") await ensureWritableFolder(dataDir);
   const db = new Kysely<SqliteSchema>({ dialect: new SqliteDialect({ database: openDatabase(file) }) });
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    // Kysely's default, localeCompare, loads ICU's collation at every start just to order a few ASCII names;
+    // by code unit, as it sorts the migrations it is given.
+    nameComparator: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();
@@ -60,7 +66,7 @@ export async function openSqliteStore(dataDir: string | ":memory:"): Promise<Sql
     db,
     hosts: new SqliteHostStore(db),
     tokens: new SqliteTokenStore(db),
-    audit: new SqliteAuditStore(db),
+    audit: new KyselyAuditStore(db),
     runs: new SqliteRunStore(db),
     idempotency: new SqliteIdempotencyStore(db),
     registries: new SqliteRegistryStore(db),

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
+import type { RegistriesTable } from "../kysely-shared/tables.js";
 import type { RegistryStore, RegistrySummary, SealedRegistry } from "../ports/registries.js";
-import type { RegistriesTable, SqliteSchema } from "./schema.js";
+import type { SqliteSchema } from "./schema.js";
 
 const summaryOf = (row: Omit<RegistriesTable, "secret">): RegistrySummary => ({
   address: row.address,

@@ -1,14 +1,26 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import type { CapturedOutput } from "../../docker/output-capture.js";
-import type { RunEnd, RunFilter, RunPhases, RunRecord, RunStore, UnfinishedRun } from "../ports/runs.js";
+import { unwatched } from "../kysely-shared/run-watches.js";
+import { issuer, KyselyRuns, listedBy } from "../kysely-shared/runs.js";
+import type {
+  RunEnd,
+  RunFilter,
+  RunLease,
+  RunPhases,
+  RunRecord,
+  RunStore,
+  UnfinishedRun,
+} from "../ports/runs.js";
 import { fromFlag, fromJson, toFlag, toJson } from "./columns.js";
 import type { RunsTable, SqliteSchema } from "./schema.js";
 
 type Row = Selectable<RunsTable>;
 
-function toRow(run: RunRecord): Row {
+function toRow(run: RunRecord, lease: RunLease | undefined): Insertable<RunsTable> {
   return {
     ...run,
+    lease_owner: lease?.owner ?? null,
+    lease_until: lease?.until ?? null,
     oom_killed: toFlag(run.oom_killed),
     labels: toJson(run.labels),
     remove: toFlag(run.remove),
@@ -19,7 +31,8 @@ function toRow(run: RunRecord): Row {
   };
 }
 
-function fromRow<T extends Row>(row: T): Omit<T, keyof Row> & RunRecord {
+// The lease is the watchers' business: a run as the port gives it does not carry it.
+function fromRow<T extends Row>({ lease_owner, lease_until, ...row }: T): Omit<T, keyof Row> & RunRecord {
   return {
     ...row,
     oom_killed: fromFlag(row.oom_killed),
@@ -32,20 +45,21 @@ function fromRow<T extends Row>(row: T): Omit<T, keyof Row> & RunRecord {
   };
 }
 
-export class SqliteRunStore implements RunStore {
-  constructor(private readonly db: Kysely<SqliteSchema>) {}
+/** Label keys are validated to a grammar without quotes, so the quoted JSON path cannot be broken out of. */
+const label = (key: string) => sql<string | null>`json_extract(labels, ${`$."${key}"`})`;
 
-  async insert(run: RunRecord): Promise<void> {
-    await this.db.insertInto("runs").values(toRow(run)).execute();
+export class SqliteRunStore extends KyselyRuns implements RunStore {
+  constructor(private readonly db: Kysely<SqliteSchema>) {
+    super(db);
+  }
+
+  async insert(run: RunRecord, lease?: RunLease): Promise<void> {
+    await this.db.insertInto("runs").values(toRow(run, lease)).execute();
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
     const row = await this.db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
     return row && fromRow(row);
-  }
-
-  async delete(id: string): Promise<void> {
-    await this.db.deleteFrom("runs").where("id", "=", id).execute();
   }
 
   async end(id: string, end: RunEnd, phases: RunPhases): Promise<void> {
@@ -63,14 +77,6 @@ export class SqliteRunStore implements RunStore {
       })
       .where("id", "=", id)
       .where("status", "=", "running")
-      .execute();
-  }
-
-  async markStarted(id: string, startedAt: string, phases: RunPhases): Promise<void> {
-    await this.db
-      .updateTable("runs")
-      .set({ started_at: startedAt, phases: toJson(phases) })
-      .where("id", "=", id)
       .execute();
   }
 
@@ -92,46 +98,27 @@ export class SqliteRunStore implements RunStore {
     await this.db.updateTable("runs").set({ cancel_requested: 0 }).where("id", "=", id).execute();
   }
 
-  /** A run keeps its token's id, not who issued it: a token portcall minted is in its tokens table. */
-  async unfinished(): Promise<UnfinishedRun[]> {
-    const rows = await this.db
+  /** A run keeps its token's id, not who issued it: the join with `tokens` tells. */
+  protected async unfinishedAt(unwatchedAt: string | undefined): Promise<UnfinishedRun[]> {
+    let query = this.db
       .selectFrom("runs")
       .leftJoin("tokens", "tokens.id", "runs.token_id")
       .selectAll("runs")
-      .select(
-        sql<"portcall" | "oidc">`case when tokens.id is null then 'oidc' else 'portcall' end`.as("issuer"),
-      )
+      .select(issuer)
       .where((eb) =>
         eb.or([
           eb("runs.status", "=", "running"),
           eb.and([eb("runs.remove", "=", 1), eb("runs.removed", "=", 0)]),
         ]),
-      )
-      .execute();
-    return rows.map(fromRow);
+      );
+    if (unwatchedAt !== undefined) {
+      query = query.where(unwatched(unwatchedAt));
+    }
+    return (await query.execute()).map(fromRow);
   }
 
   async list(filter: RunFilter): Promise<RunRecord[]> {
     if (filter.hosts?.length === 0) return [];
-    let query = this.db.selectFrom("runs").selectAll().orderBy("created_at", "desc").orderBy("id", "desc");
-    if (filter.hosts) query = query.where("host", "in", filter.hosts);
-    if (filter.status) query = query.where("status", "=", filter.status);
-    const cursor = filter.cursor;
-    if (cursor) {
-      query = query.where((eb) =>
-        eb.or([
-          eb("created_at", "<", cursor.createdAt),
-          eb.and([eb("created_at", "=", cursor.createdAt), eb("id", "<", cursor.id)]),
-        ]),
-      );
-    }
-    for (const [key, value] of filter.labels) {
-      // Label keys are validated to a grammar without quotes, so the quoted JSON path cannot be broken out of.
-      const label = sql<string | null>`json_extract(labels, ${`$."${key}"`})`;
-      query = query.where(
-        value === undefined ? sql<boolean>`${label} is not null` : sql<boolean>`${label} = ${value}`,
-      );
-    }
-    return (await query.limit(filter.limit).execute()).map(fromRow);
+    return (await listedBy(this.db.selectFrom("runs").selectAll(), filter, label).execute()).map(fromRow);
   }
 }

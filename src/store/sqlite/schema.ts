@@ -1,4 +1,5 @@
 import type { Generated } from "kysely";
+import type { AuditTable, MetaTable, RegistriesTable, TokenAncestorsTable } from "../kysely-shared/tables.js";
 
 /**
  * Tables of the SQLite store, as Kysely sees them. SQLite has no JSON or boolean type: JSON columns hold text
@@ -42,6 +43,9 @@ export type RunsTable = {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The instance that watches the run, and until when (`RunLease`); both null while nobody does. */
+  lease_owner: string | null;
+  lease_until: string | null;
 };
 
 export type IdempotencyKeysTable = {
@@ -57,21 +61,10 @@ export type IdempotencyKeysTable = {
   location: string | null;
   created_at: string;
   expires_at: string;
-};
-
-export type RegistriesTable = {
-  /** `host[:port]` as it appears at the front of an image reference. */
-  address: string;
-  username: string;
-  /** JWE (compact) of the password. */
-  secret: string;
-  created_at: string;
-  updated_at: string;
-};
-
-export type MetaTable = {
-  key: string;
-  value: string;
+  /** Until when a pending claim's owner is known to be at work (null once answered, or from before leases). */
+  lease_until: string | null;
+  /** The random token of the claim (`KeyClaim.owner`): only its holder renews, answers or releases it. */
+  owner: string | null;
 };
 
 export type HostsTable = {
@@ -108,27 +101,4 @@ export type TokensTable = {
   expires_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
-};
-
-/** One row per token and each token before it in the chain that minted it (its creator, the creator's…). */
-export type TokenAncestorsTable = {
-  token_id: string;
-  ancestor_id: string;
-};
-
-export type AuditTable = {
-  id: Generated<number>;
-  time: string;
-  request_id: string;
-  subject: string | null;
-  token_id: string | null;
-  operation_id: string | null;
-  method: string;
-  path: string;
-  host: string | null;
-  target: string | null;
-  status: number;
-  outcome: "allowed" | "denied" | "failed";
-  reason: string | null;
-  channel: "rest" | "mcp";
 };

@@ -300,11 +300,8 @@ describeWithRig("runs: docker run as one call", () => {
     });
     // A host that takes connections and never answers: placement must not wait on it past its deadline.
     const hung = await silentSocket();
-    const registered = await app.request("/v1/hosts", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ id: "hung", url: hung.url, labels: { pool: "placement", zone: "dead" } }),
-    });
+    const hungHost = { id: "hung", url: hung.url, labels: { pool: "placement", zone: "dead" } };
+    const registered = await post("/v1/hosts", hungHost);
     expect(registered.status).toBe(201);
     // rig1 is made the busier of the two.
     const busy = await Promise.all(

@@ -70,12 +70,44 @@ export function hostsContract(store: () => Store): void {
         createdAt: "2030-01-01T00:00:00.000Z",
         updatedAt: "2026-02-01T00:00:00.000Z",
       });
-      await hosts.update(changed);
+      expect(await hosts.update(changed, host("h").updatedAt)).toBe(true);
       const [updated] = await hosts.list();
       expect(updated).toEqual({ ...changed, createdAt: "2026-01-01T00:00:00.000Z" });
       await hosts.delete("h");
       await hosts.delete("never-there");
       expect((await hosts.list()).map((record) => record.id)).toEqual(["other"]);
+    });
+
+    it("changes a host only from the version it was read at, and tells a change made meanwhile by another", async () => {
+      const { hosts } = store();
+      await hosts.insert(host("h"));
+      const read = host("h").updatedAt;
+      const first = host("h", { name: "first", updatedAt: "2026-03-01T00:00:00.000Z" });
+      const second = host("h", { name: "second", updatedAt: "2026-03-01T00:00:00.001Z" });
+      expect(await hosts.update(first, read)).toBe(true);
+      // Read before the first change: refused, and the first change stays.
+      expect(await hosts.update(second, read)).toBe(false);
+      expect((await hosts.list())[0]?.name).toBe("first");
+      await hosts.delete("h");
+      expect(await hosts.update(second, first.updatedAt)).toBe(false);
+      expect(await hosts.list()).toEqual([]);
+    });
+
+    it("moves its fingerprint with every change, and only then", async () => {
+      const { hosts } = store();
+      const empty = await hosts.fingerprint();
+      await hosts.insert(host("h"));
+      const one = await hosts.fingerprint();
+      expect(one).not.toBe(empty);
+      expect(await hosts.fingerprint()).toBe(one);
+      await hosts.update(host("h", { labels: { a: "b" } }), host("h").updatedAt);
+      const changed = await hosts.fingerprint();
+      expect(changed).not.toBe(one);
+      await hosts.delete("h");
+      expect(await hosts.fingerprint()).toBe(empty);
+      // The same id registered again (later) is another host, even before any change to it.
+      await hosts.insert(host("h", { createdAt: "2026-06-01T00:00:00.000Z" }));
+      expect(await hosts.fingerprint()).not.toBe(one);
     });
   });
 }

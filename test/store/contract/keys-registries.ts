@@ -3,10 +3,14 @@ import type { KeyClaim } from "../../../src/store/ports/idempotency.js";
 import type { Store } from "../../../src/store/ports/store.js";
 
 const scope = { principal: "portcall:ci:abc", operation: "createRun", key: "k-1" };
-const claim = (hash = "h1", expiresAt = "2026-01-02T00:00:00.000Z"): KeyClaim => ({
+const LEASE = "2026-01-01T00:00:30.000Z";
+const OWNER = "claim-a";
+const claim = (hash = "h1", expiresAt = "2026-01-02T00:00:00.000Z", owner = OWNER): KeyClaim => ({
+  owner,
   requestHash: hash,
   createdAt: "2026-01-01T00:00:00.000Z",
   expiresAt,
+  leaseUntil: LEASE,
 });
 
 export function idempotencyContract(store: () => Store): void {
@@ -16,10 +20,10 @@ export function idempotencyContract(store: () => Store): void {
       expect(await idempotency.find(scope)).toBeUndefined();
       expect(await idempotency.claim(scope, claim())).toBe(true);
       expect(await idempotency.claim(scope, claim("h2"))).toBe(false);
-      expect(await idempotency.find(scope)).toEqual({ requestHash: "h1", response: null });
+      expect(await idempotency.find(scope)).toEqual({ requestHash: "h1", response: null, leaseUntil: LEASE });
       const response = { body: { id: "run_1", nested: [1, { a: null }] } };
-      await idempotency.complete(scope, response);
-      expect(await idempotency.find(scope)).toEqual({ requestHash: "h1", response });
+      expect(await idempotency.complete(scope, OWNER, response)).toBe(true);
+      expect(await idempotency.find(scope)).toEqual({ requestHash: "h1", response, leaseUntil: null });
     });
 
     it("keeps keys of other callers and operations apart", async () => {
@@ -29,20 +33,56 @@ export function idempotencyContract(store: () => Store): void {
         true,
       );
       expect(await idempotency.claim({ ...scope, operation: "createContainer" }, claim("op"))).toBe(true);
-      await idempotency.complete(scope, { body: null });
+      await idempotency.complete(scope, OWNER, { body: null });
       expect(await idempotency.find({ ...scope, operation: "createContainer" })).toEqual({
         requestHash: "op",
         response: null,
+        leaseUntil: LEASE,
       });
       expect((await idempotency.find(scope))?.response).toEqual({ body: null });
+    });
+
+    it("renews a pending claim's lease, and lets a lapsed claim go but never a live or answered one", async () => {
+      const { idempotency } = store();
+      const answered = { ...scope, key: "k-answered" };
+      await idempotency.claim(scope, claim());
+      await idempotency.claim(answered, claim());
+      await idempotency.complete(answered, OWNER, { body: 1 });
+      expect(await idempotency.releaseLapsed(scope, "2026-01-01T00:00:10.000Z")).toBe(false);
+      expect(await idempotency.renew(scope, OWNER, "2026-01-01T00:01:00.000Z")).toBe(true);
+      expect(await idempotency.renew(answered, OWNER, "2026-01-01T00:01:00.000Z")).toBe(false);
+      expect((await idempotency.find(scope))?.leaseUntil).toBe("2026-01-01T00:01:00.000Z");
+      expect(await idempotency.releaseLapsed(scope, "2026-01-01T00:00:45.000Z")).toBe(false);
+      expect(await idempotency.releaseLapsed(scope, "2026-01-01T00:01:01.000Z")).toBe(true);
+      expect(await idempotency.find(scope)).toBeUndefined();
+      expect(await idempotency.releaseLapsed(answered, "2027-01-01T00:00:00.000Z")).toBe(false);
+      expect((await idempotency.find(answered))?.response).toEqual({ body: 1 });
     });
 
     it("forgets a released key, so it can be claimed again", async () => {
       const { idempotency } = store();
       await idempotency.claim(scope, claim());
-      await idempotency.release(scope);
+      await idempotency.release(scope, OWNER);
       expect(await idempotency.find(scope)).toBeUndefined();
       expect(await idempotency.claim(scope, claim("again"))).toBe(true);
+    });
+
+    it("lets a claimer whose claim was taken over neither renew, answer nor release the new owner's", async () => {
+      const { idempotency } = store();
+      await idempotency.claim(scope, claim("h1", undefined, "claim-a"));
+      // Claim A's lease lapsed (its renewals failed), and claim B took the key over.
+      expect(await idempotency.releaseLapsed(scope, "2026-01-01T00:00:31.000Z")).toBe(true);
+      expect(await idempotency.claim(scope, claim("h1", undefined, "claim-b"))).toBe(true);
+
+      expect(await idempotency.renew(scope, "claim-a", "2026-01-01T01:00:00.000Z")).toBe(false);
+      expect(await idempotency.complete(scope, "claim-a", { body: "from A" })).toBe(false);
+      await idempotency.release(scope, "claim-a");
+      expect(await idempotency.find(scope)).toEqual({ requestHash: "h1", response: null, leaseUntil: LEASE });
+
+      expect(await idempotency.complete(scope, "claim-b", { body: "from B" })).toBe(true);
+      expect(await idempotency.complete(scope, "claim-b", { body: "again" })).toBe(false);
+      await idempotency.release(scope, "claim-b");
+      expect((await idempotency.find(scope))?.response).toEqual({ body: "from B" });
     });
 
     it("forgets the keys that expired, answered or not, and only those", async () => {
@@ -50,7 +90,7 @@ export function idempotencyContract(store: () => Store): void {
       const other = { ...scope, key: "k-2" };
       const fresh = { ...scope, key: "k-3" };
       await idempotency.claim(scope, claim("h", "2026-01-01T10:00:00.000Z"));
-      await idempotency.complete(scope, { body: {} });
+      await idempotency.complete(scope, OWNER, { body: {} });
       await idempotency.claim(other, claim("h", "2026-01-01T11:00:00.000Z"));
       await idempotency.claim(fresh, claim("h", "2026-01-01T13:00:00.000Z"));
       await idempotency.purgeExpired("2026-01-01T12:00:00.000Z");

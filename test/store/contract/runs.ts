@@ -128,6 +128,74 @@ export function runsContract(store: () => Store): void {
       });
     });
 
+    describe("watch leases", () => {
+      const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+      const lease = (owner: string, until: number) => ({ owner, until: at(until) });
+      const unwatched = async (now: number) => ids(await store().runs.listUnwatched(at(now))).sort();
+
+      it("stores a run watched by its starter, which no one else may claim before the lease lapses", async () => {
+        const { runs } = store();
+        await runs.insert(run("r1"), lease("a", 30));
+        expect(await runs.get("r1")).toEqual(run("r1"));
+        expect(await unwatched(30)).toEqual([]);
+        expect(await runs.claimWatch("r1", lease("b", 60), at(30))).toBe(false);
+        // `until` is the last instant the lease holds.
+        expect(await unwatched(31)).toEqual(["r1"]);
+        expect(await runs.claimWatch("r1", lease("b", 60), at(31))).toBe(true);
+        expect(await runs.claimWatch("r1", lease("a", 90), at(31))).toBe(false);
+        expect(await runs.claimWatch("nobody", lease("a", 90), at(31))).toBe(false);
+      });
+
+      it("lets the holder claim again to extend its lease, and renews only what it still holds", async () => {
+        const { runs } = store();
+        await runs.insert(run("r1"), lease("a", 10));
+        await runs.insert(run("r2"), lease("a", 10));
+        await runs.insert(run("r3"), lease("b", 10));
+        expect(await runs.claimWatch("r1", lease("a", 20), at(5))).toBe(true);
+        expect(await unwatched(15)).toEqual(["r2", "r3"]);
+        // r2 lapsed and was taken over by b: a's renewal leaves it to b.
+        expect(await runs.claimWatch("r2", lease("b", 40), at(15))).toBe(true);
+        expect((await runs.renewWatches("a", ["r1", "r2", "r3", "nobody"], at(50))).sort()).toEqual(["r1"]);
+        expect(await runs.renewWatches("a", [], at(50))).toEqual([]);
+        expect(await unwatched(45)).toEqual(["r2", "r3"]);
+        // A lapsed lease renewed by its holder before anyone took it over is its own again.
+        expect(await runs.renewWatches("b", ["r3"], at(60))).toEqual(["r3"]);
+        expect(await unwatched(48)).toEqual(["r2"]);
+      });
+
+      it("frees a lease its holder releases, and only then", async () => {
+        const { runs } = store();
+        await runs.insert(run("r1"), lease("a", 30));
+        await runs.releaseWatch("r1", "b");
+        expect(await unwatched(0)).toEqual([]);
+        await runs.releaseWatch("r1", "a");
+        expect(await unwatched(0)).toEqual(["r1"]);
+        expect(await runs.renewWatches("a", ["r1"], at(60))).toEqual([]);
+        expect(await runs.claimWatch("r1", lease("b", 30), at(0))).toBe(true);
+      });
+
+      it("lists only runs still to be watched: running ones and ended ones still to be removed", async () => {
+        const { runs, tokens } = store();
+        await tokens.insert(tokenOf("t-ci"), null);
+        await runs.insert(run("no-lease"));
+        await runs.insert(run("lapsed"), lease("a", 5));
+        await runs.insert(run("oidc", { token_id: "oidc-jti" }), lease("a", 5));
+        await runs.insert(run("held"), lease("a", 60));
+        await runs.insert(run("to-remove"), lease("a", 5));
+        await runs.end("to-remove", exited, PHASES);
+        await runs.insert(run("kept", { remove: false }));
+        await runs.end("kept", exited, PHASES);
+        const rows = await runs.listUnwatched(at(10));
+        expect(Object.fromEntries(rows.map((item) => [item.id, item.issuer]))).toEqual({
+          "no-lease": "portcall",
+          lapsed: "portcall",
+          oidc: "oidc",
+          "to-remove": "portcall",
+        });
+        expect(rows.find((item) => item.id === "lapsed")).toEqual({ ...run("lapsed"), issuer: "portcall" });
+      });
+    });
+
     describe("listing", () => {
       async function seven() {
         const { runs } = store();
@@ -170,6 +238,17 @@ export function runsContract(store: () => Store): void {
           ["ci.job", "42"],
         ];
         expect(ids(await runs.list({ ...together, labels }))).toEqual(["r_g", "r_a"]);
+      });
+
+      it("keeps labels beyond ASCII as they were given, and finds runs by them", async () => {
+        const { runs } = store();
+        const labels = { team: "équipe ☃", "note/x": 'say "日本語" \\ 😀', "ci.job": "42" };
+        await runs.insert(run("r_u", { labels }));
+        await runs.insert(run("r_v", { labels: { team: "équipe" } }));
+        expect((await runs.get("r_u"))?.labels).toEqual(labels);
+        expect(ids(await runs.list({ ...listAll, labels: [["note/x", labels["note/x"]]] }))).toEqual(["r_u"]);
+        expect(ids(await runs.list({ ...listAll, labels: [["team", "équipe"]] }))).toEqual(["r_v"]);
+        expect(ids(await runs.list({ ...listAll, labels: [["team", undefined]] }))).toEqual(["r_v", "r_u"]);
       });
 
       it("pages on after a cursor, also between runs made at the same time", async () => {
