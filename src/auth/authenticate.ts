@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors/api-error.js";
@@ -9,10 +10,36 @@ const REALM = 'Bearer realm="portcall"';
 // RFC 6750's b64token grammar.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 
-function challenge(error: string, description: string): Record<string, string> {
-  return {
-    "WWW-Authenticate": `${REALM}, error="${error}", error_description="${description.replace(/"/g, "'")}"`,
-  };
+/** The WWW-Authenticate value of a 401: a bare challenge when no token came, else what was wrong with it. */
+export type Challenge = (error?: { code: string; description: string }) => string;
+
+const restChallenge: Challenge = (error) =>
+  error
+    ? `${REALM}, error="${error.code}", error_description="${error.description.replace(/"/g, "'")}"`
+    : REALM;
+
+/**
+ * The caller of a request from its `Authorization: Bearer …` header, or `invalid_token` carrying the
+ * challenge a channel gives (REST names its realm; MCP points to its resource metadata).
+ */
+export async function bearerPrincipal(
+  c: Context<AppEnv>,
+  challenge: Challenge,
+  say: { missing: string; malformed: string },
+): Promise<Principal> {
+  const header = c.req.header("Authorization");
+  const refuse = (message: string, error?: { code: string; description: string }, cause?: unknown) =>
+    new ApiError("invalid_token", message, { cause, headers: { "WWW-Authenticate": challenge(error) } });
+  if (!header) throw refuse(say.missing);
+  const token = BEARER.exec(header)?.[1];
+  if (!token)
+    throw refuse(say.malformed, { code: "invalid_request", description: "malformed Authorization header" });
+  try {
+    return await c.get("services").tokens.authenticate(token);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== "invalid_token") throw error;
+    throw refuse(error.message, { code: "invalid_token", description: error.message }, error);
+  }
 }
 
 /**
@@ -22,33 +49,13 @@ function challenge(error: string, description: string): Record<string, string> {
 export function authenticate(operationId: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     c.set("audit", { operationId, host: c.req.param("host") ?? null, target: c.req.param("id") ?? null });
-    const header = c.req.header("Authorization");
-    if (!header) {
-      throw new ApiError(
-        "invalid_token",
-        "This operation needs a bearer token: Authorization: Bearer <token>.",
-        {
-          headers: { "WWW-Authenticate": REALM },
-        },
-      );
-    }
-    const token = BEARER.exec(header)?.[1];
-    if (!token) {
-      throw new ApiError("invalid_token", "The Authorization header must be `Bearer <token>`.", {
-        headers: challenge("invalid_request", "malformed Authorization header"),
-      });
-    }
-    try {
-      c.set("principal", await c.get("services").tokens.authenticate(token));
-    } catch (error) {
-      if (error instanceof ApiError && error.code === "invalid_token") {
-        throw new ApiError(error.code, error.message, {
-          cause: error,
-          headers: challenge("invalid_token", error.message),
-        });
-      }
-      throw error;
-    }
+    c.set(
+      "principal",
+      await bearerPrincipal(c, restChallenge, {
+        missing: "This operation needs a bearer token: Authorization: Bearer <token>.",
+        malformed: "The Authorization header must be `Bearer <token>`.",
+      }),
+    );
     await next();
   });
 }

@@ -113,6 +113,16 @@ export type AnyOperation = {
 /** The context a channel builds for an operation it holds as AnyOperation: a principal when the scope asks one. */
 export type OperationContext = PublicContext & { principal?: Principal | undefined };
 
+/**
+ * The status a successful call answers with: what the operation's binding says of its result, or its only
+ * success status. The HTTP channel sends it; the MCP channel records it, so both audit the same call alike.
+ */
+export function successStatus(operation: AnyOperation, result: unknown): SuccessStatus {
+  if (operation.http.status) return operation.http.status(result);
+  const [only] = Object.keys(operation.http.responses);
+  return Number(only) as SuccessStatus;
+}
+
 /** The audit target of a call before its operation says more: the host and object its input names. */
 export function auditOf(operation: AnyOperation, input: unknown, result?: unknown): AuditRecord {
   const fields = (input ?? {}) as Record<string, unknown>;

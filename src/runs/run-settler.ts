@@ -75,7 +75,7 @@ export class RunSettler {
       return "ended";
     }
     const { state } = detail;
-    // Waiting for "not running" would see a container that was never started as ended with exit code 0.
+    // Waiting for "not running" would see a container that never started as ended with exit code 0.
     if (row.started_at === null && state.status === "created" && state.startedAt === null) {
       if (looker !== "watcher") return "running";
       await this.end(row, lost("portcall stopped before it started the container"));

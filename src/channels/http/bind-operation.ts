@@ -1,12 +1,7 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
-import {
-  type AnyOperation,
-  auditOf,
-  type OperationContext,
-  type SuccessStatus,
-} from "../../core/operation.js";
+import { type AnyOperation, auditOf, type OperationContext, successStatus } from "../../core/operation.js";
 import { EventFeed, type StreamMode, TextFeed } from "../../core/streams.js";
 import type { App, AppEnv } from "../../env.js";
 import { ApiError } from "../../errors/api-error.js";
@@ -89,12 +84,6 @@ function routeOf(
   return { route, middleware: [...middleware] };
 }
 
-function statusOf(op: AnyOperation, result: unknown): SuccessStatus {
-  if (op.http.status) return op.http.status(result);
-  const [only] = Object.keys(op.http.responses);
-  return Number(only) as SuccessStatus;
-}
-
 /** How the caller takes a streamed answer: the format it asked for, else the operation's default form. */
 function streamChoice(c: Context<AppEnv>, op: AnyOperation): { mode: StreamMode; format?: StreamFormat } {
   if (!op.stream) return { mode: undefined };
@@ -131,7 +120,7 @@ async function answer(c: Context<AppEnv>, op: AnyOperation, parts: InputParts): 
   if (ctx.replayed) c.header("Idempotent-Replayed", "true");
   if (op.http.location) c.header("Location", op.http.location(result, input));
   if (op.http.cacheControl) c.header("Cache-Control", op.http.cacheControl);
-  const status = statusOf(op, result);
+  const status = successStatus(op, result);
   if (status === 204 || op.output === undefined) return c.body(null, 204);
   return c.json(result, status);
 }

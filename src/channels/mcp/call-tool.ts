@@ -1,7 +1,7 @@
 import { auditEntry } from "../../audit/audit-entry.js";
 import { hasScope, type Principal } from "../../auth/principal.js";
 import type { Services } from "../../core/context.js";
-import { type AnyOperation, auditOf, type OperationContext } from "../../core/operation.js";
+import { type AnyOperation, auditOf, type OperationContext, successStatus } from "../../core/operation.js";
 import { EventFeed } from "../../core/streams.js";
 import { ApiError } from "../../errors/api-error.js";
 import { invalidInput } from "../../errors/field-errors.js";
@@ -67,11 +67,6 @@ function restPath(operation: AnyOperation, input: Record<string, unknown> | unde
     const value = input[key];
     return typeof value === "string" ? encodeURIComponent(value) : template;
   });
-}
-
-function successStatus(operation: AnyOperation, result: unknown): number {
-  if (operation.http.status) return operation.http.status(result);
-  return Number(Object.keys(operation.http.responses)[0]);
 }
 
 /** A short line a person or model reads first; the JSON follows it. */

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { bearerPrincipal } from "../../auth/authenticate.js";
 import type { Principal } from "../../auth/principal.js";
 import type { AnyOperation } from "../../core/operation.js";
 import type { App, AppEnv } from "../../env.js";
@@ -11,36 +12,11 @@ import { MCP_PATH, METADATA_PATH, mcpChallenge, protectedResourceMetadata } from
 const PARSE_ERROR = -32700;
 const CONNECTION_CLOSED = -32000;
 
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+const NEEDS_TOKEN = "The MCP endpoint needs a bearer token: Authorization: Bearer <token>.";
 
 /** The caller of an MCP request; a 401 that tells an MCP client where to learn how to get a token otherwise. */
-async function authenticate(c: Context<AppEnv>): Promise<Principal> {
-  const header = c.req.header("Authorization");
-  const token = header ? BEARER.exec(header)?.[1] : undefined;
-  if (!token) {
-    throw new ApiError(
-      "invalid_token",
-      "The MCP endpoint needs a bearer token: Authorization: Bearer <token>.",
-      {
-        headers: {
-          "WWW-Authenticate": mcpChallenge(
-            c,
-            header ? { code: "invalid_request", description: "malformed Authorization header" } : undefined,
-          ),
-        },
-      },
-    );
-  }
-  try {
-    return await c.get("services").tokens.authenticate(token);
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.code !== "invalid_token") throw error;
-    throw new ApiError(error.code, error.message, {
-      cause: error,
-      headers: { "WWW-Authenticate": mcpChallenge(c, { code: "invalid_token", description: error.message }) },
-    });
-  }
-}
+const authenticate = (c: Context<AppEnv>): Promise<Principal> =>
+  bearerPrincipal(c, (error) => mcpChallenge(c, error), { missing: NEEDS_TOKEN, malformed: NEEDS_TOKEN });
 
 /**
  * Serves the MCP endpoint (Streamable HTTP, stateless) over the tools of `operations`, and its protected

@@ -15,8 +15,16 @@ function isBooleanText(schema: JsonSchema): boolean {
   );
 }
 
-function isText(field: z.ZodType): boolean {
-  const schema = z.toJSONSchema(field, { io: "input", unrepresentable: "any" }) as JsonSchema;
+/** What a field takes, as JSON Schema: the input side (a query's text, not what it is parsed into). */
+function inputSchemaOf(field: z.ZodType): JsonSchema {
+  const { $schema: _, ...schema } = z.toJSONSchema(field, {
+    io: "input",
+    unrepresentable: "any",
+  }) as JsonSchema;
+  return schema;
+}
+
+function isText(schema: JsonSchema): boolean {
   const options = Array.isArray(schema.anyOf) ? (schema.anyOf as JsonSchema[]) : [schema];
   return options.every((option) => option.type === "string");
 }
@@ -29,7 +37,8 @@ function isText(field: z.ZodType): boolean {
 export class ToolInput {
   readonly jsonSchema: JsonSchema;
   private readonly flatBody: string | undefined;
-
+  /** The body's fields, offered beside the others; empty when the body is not flattened. */
+  private readonly bodyKeys = new Set<string>();
   private readonly textFields = new Set<string>();
 
   /** Whether the body's fields are offered beside the others (argument names then lack the body's key). */
@@ -38,16 +47,21 @@ export class ToolInput {
   }
 
   constructor(
-    private readonly operation: AnyOperation,
+    operation: AnyOperation,
     /** Fields the tool sets itself and does not offer. */
     hidden: readonly string[] = [],
   ) {
     const { input, http } = operation;
     const offered: Record<string, z.ZodType> = {};
+    const schemas = new Map<string, JsonSchema>();
     for (const [key, field] of Object.entries(input.shape)) {
       if (http.headers?.includes(key) || key === http.upload?.field) continue;
       // Only path and query fields come as text; a body (the whole input, or one field of it) is JSON already.
-      if (http.body !== "input" && key !== http.body && isText(field as z.ZodType)) this.textFields.add(key);
+      if (http.body !== "input" && key !== http.body) {
+        const schema = inputSchemaOf(field as z.ZodType);
+        schemas.set(key, schema);
+        if (isText(schema)) this.textFields.add(key);
+      }
       if (!hidden.includes(key)) offered[key] = field as z.ZodType;
     }
     const body = http.body && http.body !== "input" ? offered[http.body] : undefined;
@@ -57,16 +71,16 @@ export class ToolInput {
       this.flatBody = http.body;
       delete offered[http.body];
       Object.assign(offered, bodyShape);
+      for (const key of Object.keys(bodyShape)) this.bodyKeys.add(key);
     }
-    this.jsonSchema = this.describe(offered);
+    this.jsonSchema = this.describe(offered, schemas);
   }
 
-  private describe(fields: Record<string, z.ZodType>): JsonSchema {
+  private describe(fields: Record<string, z.ZodType>, known: Map<string, JsonSchema>): JsonSchema {
     const properties: Record<string, JsonSchema> = {};
     const required: string[] = [];
     for (const [key, field] of Object.entries(fields)) {
-      let schema = z.toJSONSchema(field, { io: "input", unrepresentable: "any" }) as JsonSchema;
-      delete schema.$schema;
+      let schema = known.get(key) ?? inputSchemaOf(field);
       if (isBooleanText(schema)) {
         const fallback = schema.default === undefined ? {} : { default: schema.default === "true" };
         schema = {
@@ -86,19 +100,13 @@ export class ToolInput {
   toInput(args: Record<string, unknown>): Record<string, unknown> {
     const fields: Record<string, unknown> = {};
     const body: Record<string, unknown> = {};
-    const bodyKeys = this.flatBody ? this.bodyKeys() : new Set<string>();
     for (const [key, value] of Object.entries(args)) {
-      if (bodyKeys.has(key)) body[key] = value;
+      if (this.bodyKeys.has(key)) body[key] = value;
       else if (this.textFields.has(key) && (typeof value === "boolean" || typeof value === "number"))
         fields[key] = String(value);
       else fields[key] = value;
     }
     if (this.flatBody) fields[this.flatBody] = body;
     return fields;
-  }
-
-  private bodyKeys(): Set<string> {
-    const body = this.flatBody ? this.operation.input.shape[this.flatBody] : undefined;
-    return new Set(body instanceof z.ZodObject ? Object.keys(body.shape) : []);
   }
 }
