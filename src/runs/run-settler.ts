@@ -97,18 +97,22 @@ export class RunSettler {
     const row = await this.mustGet(id);
     const { state } = await client.inspectContainer(row.container_id, { signal: this.signal });
     const kept = await this.readOutput(row, client, looker === "watcher" ? OUTPUT_READ_ATTEMPTS : 1);
+    const { startedAt } = state;
+    // dockerd stamps StartedAt after the process is running, so a command that exits at once can carry a
+    // FinishedAt a millisecond before it; a run never ends before it starts.
+    const finishedAt =
+      startedAt && state.finishedAt && Date.parse(state.finishedAt) < Date.parse(startedAt)
+        ? startedAt
+        : state.finishedAt;
     await this.end(row, {
       status: row.cancel_requested ? "cancelled" : "exited",
       exitCode: state.exitCode,
       oomKilled: state.oomKilled,
       error: state.error || kept.error,
-      startedAt: state.startedAt,
-      finishedAt: state.finishedAt,
+      startedAt,
+      finishedAt,
       output: kept.output,
-      runMs:
-        state.startedAt && state.finishedAt
-          ? Date.parse(state.finishedAt) - Date.parse(state.startedAt)
-          : null,
+      runMs: startedAt && finishedAt ? Date.parse(finishedAt) - Date.parse(startedAt) : null,
     });
     await this.removeContainer(await this.mustGet(id), client);
   }
