@@ -13,7 +13,7 @@ import {
 import type { Engine } from "./engine.js";
 import type { HostInfoCalls } from "./host-info-calls.js";
 import { boundedLines } from "./json-lines.js";
-import { frames, type LogLine, type LogStream, logLines } from "./log-frames.js";
+import { type ContainerLogs, logsOf } from "./log-frames.js";
 import type { VolumeCalls } from "./volume-calls.js";
 
 /** The Docker body of `POST /containers/create`, built only by `toDockerCreateBody`. */
@@ -21,12 +21,7 @@ export type DockerCreateBody = Dockerode.ContainerCreateOptions & { Image: strin
 
 export type ContainerProcesses = { titles: string[]; processes: string[][] };
 
-/** A container's log, read once: as lines (with their stream), as plain text, or as raw per-stream chunks. */
-export type ContainerLogs = {
-  lines(): AsyncGenerator<LogLine>;
-  text(): AsyncGenerator<Buffer>;
-  chunks(): AsyncGenerator<{ stream: LogStream; data: Buffer }>;
-};
+export type { ContainerLogs } from "./log-frames.js";
 
 /** How a container ended, as its `/wait` reports it. */
 export type ContainerExit = { exitCode: number; error: string | null };
@@ -53,6 +48,19 @@ export type ContainerListFilter = {
   status?: ContainerState[];
 };
 
+/** A log query as the daemon's `logs` endpoints (a container's, a service's) take it. */
+export function logParams(query: LogQuery): Record<string, string | number | boolean> {
+  return {
+    follow: query.follow,
+    stdout: query.stdout,
+    stderr: query.stderr,
+    timestamps: query.timestamps,
+    ...(query.tail !== undefined ? { tail: query.tail } : {}),
+    ...(query.since !== undefined ? { since: query.since } : {}),
+    ...(query.until !== undefined ? { until: query.until } : {}),
+  };
+}
+
 type Action = (container: Dockerode.Container, abortSignal: AbortSignal) => Promise<unknown>;
 
 export class ContainerCalls {
@@ -66,10 +74,12 @@ export class ContainerCalls {
     const filters: Record<string, string[]> = {};
     if (filter.labels.length > 0) filters.label = filter.labels;
     if (filter.status && filter.status.length > 0) filters.status = filter.status;
-    const infos = await this.engine.call(options, undefined, (abortSignal) =>
+    const infos = await this.engine.getJson<Dockerode.ContainerInfo[]>(options, undefined, {
+      path: "/containers/json",
       // size=false: asking the daemon for sizes walks every container's filesystem.
-      this.engine.docker.listContainers({ all: filter.all, size: false, filters, abortSignal }),
-    );
+      query: { all: filter.all, size: false, filters },
+      statusCodes: { 200: true, 400: "bad parameter", 500: "server error" },
+    });
     return infos.map(toContainerSummary);
   }
 
@@ -166,23 +176,13 @@ export class ContainerCalls {
    */
   async logs(ref: string, query: LogQuery, options: StreamOptions): Promise<ContainerLogs> {
     const { config } = await this.inspect(ref, options);
-    const params: Record<string, string | number | boolean> = {
-      follow: query.follow,
-      stdout: query.stdout,
-      stderr: query.stderr,
-      timestamps: query.timestamps,
-      ...(query.tail !== undefined ? { tail: query.tail } : {}),
-      ...(query.since !== undefined ? { since: query.since } : {}),
-      ...(query.until !== undefined ? { until: query.until } : {}),
-    };
-    const stream = await this.stream(ref, "GET", "logs", params, options);
+    const stream = await this.stream(ref, "GET", "logs", logParams(query), options);
+    const logs = logsOf(stream, { tty: config.tty, timestamps: query.timestamps });
+    const fault = { signal: options.signal, target: { kind: "container" as const, ref } };
     return {
-      lines: () => logLines(stream, { tty: config.tty, timestamps: query.timestamps }),
-      // Plain text needs no line splitting: payloads pass through as they come.
-      text: async function* () {
-        for await (const frame of frames(stream, config.tty)) yield frame.data;
-      },
-      chunks: () => frames(stream, config.tty),
+      lines: () => this.engine.flowing(logs.lines(), fault),
+      text: () => this.engine.flowing(logs.text(), fault),
+      chunks: () => this.engine.flowing(logs.chunks(), fault),
     };
   }
 
@@ -250,8 +250,13 @@ export class ContainerCalls {
   }
 
   private inspectRaw(ref: string, options: CallOptions): Promise<Dockerode.ContainerInspectInfo> {
-    return this.engine.call(options, { kind: "container", ref }, (abortSignal) =>
-      this.container(ref).inspect({ abortSignal }),
+    return this.engine.getJson(
+      options,
+      { kind: "container", ref },
+      {
+        path: `/containers/${encodeURIComponent(ref)}/json`,
+        statusCodes: { 200: true, 404: "no such container", 500: "server error" },
+      },
     );
   }
 

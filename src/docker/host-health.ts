@@ -38,11 +38,15 @@ export class HostBreaker {
   private retryAt = 0;
   private closed = false;
   private health: HostHealth = { ...UNKNOWN_HEALTH };
+  /** When the last success was, kept as a number: every call succeeds, and few ask for the time as text. */
+  private succeededAt: number | undefined;
 
   constructor(private readonly settings: BreakerSettings) {}
 
   status(): HostHealth {
-    return { ...this.health };
+    const health = { ...this.health };
+    if (this.succeededAt !== undefined) health.lastCheckedAt = new Date(this.succeededAt).toISOString();
+    return health;
   }
 
   /** Throws `host_unavailable` while the host is down and not yet due to be tried again. */
@@ -61,12 +65,16 @@ export class HostBreaker {
 
   succeeded(update: { latencyMs?: number }): void {
     this.failures = 0;
+    this.succeededAt = Date.now();
+    const { health } = this;
+    // The common case, a call to a host that is up, changes nothing else.
+    if (health.reachable === true && !health.down && health.error === null && update.latencyMs === undefined)
+      return;
     this.health = {
-      ...this.health,
+      ...health,
       reachable: true,
       down: false,
-      lastCheckedAt: new Date().toISOString(),
-      latencyMs: update.latencyMs ?? this.health.latencyMs,
+      latencyMs: update.latencyMs ?? health.latencyMs,
       error: null,
     };
   }
@@ -80,6 +88,7 @@ export class HostBreaker {
     this.failures += 1;
     const down = this.failures >= this.settings.failureThreshold;
     if (down) this.retryAt = Date.now() + this.settings.retryIntervalMs;
+    this.succeededAt = undefined;
     this.health = {
       ...this.health,
       reachable: false,

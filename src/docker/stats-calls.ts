@@ -28,8 +28,9 @@ export class StatsCalls {
       { kind: "container", ref },
       (abortSignal) => this.request(ref).stats({ stream: true, abortSignal }) as Promise<Readable>,
     );
+    const fault = { signal: options.signal, target: { kind: "container" as const, ref } };
     try {
-      for await (const line of boundedLines(stream)) {
+      for await (const line of this.engine.flowing(boundedLines(stream), fault)) {
         if (line.trim()) yield toContainerStats(JSON.parse(line) as EngineStats);
       }
     } finally {

@@ -22,4 +22,23 @@ export function createLogger(
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }
 
+/**
+ * Lines for stdout, written together once per turn of the event loop: a busy server logs a line per request,
+ * and one write per line was a system call per request. Whatever is still pending is written when the process
+ * exits. For a long-lived server; a function may be frozen before the next turn, so it writes line by line.
+ */
+export function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.once("exit", flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
+}
+
 export const silentLogger: Logger = createLogger("silent");

@@ -12,6 +12,7 @@ import type { HostRegistry } from "../hosts/host-registry.js";
 import { type ConcurrencyLimiter, limitHolder } from "../limits/concurrency-limiter.js";
 import type { Logger } from "../logging/logger.js";
 import type { RegistryCredential } from "../registries/registry-credentials.js";
+import type { ImageDetail } from "../schemas/image.js";
 import { containerSpecOf, type RunCreate } from "../schemas/run.js";
 import type { RunFilter, RunRecord, RunStore } from "../store/ports/runs.js";
 import { isCode, RUN_LABEL, RunSettler } from "./run-settler.js";
@@ -99,8 +100,7 @@ export class RunService {
     const release = this.limits.acquire(limitHolder(principal), "runs");
     try {
       const client = await this.hosts.get(host.id);
-      const pullMs = await this.ensureImage(client, input, auth, signal);
-      const imageDigest = await this.imageDigest(client, input.image, signal);
+      const { pullMs, imageDigest } = await this.ensureImage(client, input, auth, signal);
       const { ended } = await this.launch(client, body, input.name, principal.policy, {
         id,
         host: host.id,
@@ -134,7 +134,7 @@ export class RunService {
 
   /**
    * Creates the run's container, stores the run once the container's volumes pass the policy, arms the wait
-   * before the start (so even an exit at once is seen), then starts it. None of it is tied to the client: a
+   * before the start (so even an exit at once is seen; it is armed while the volumes are checked), then starts it. None of it is tied to the client: a
    * run that was created is started and watched even if its client left. A container that cannot start is
    * removed again, and so is its run: it never ran, and the error says why.
    */
@@ -150,18 +150,24 @@ export class RunService {
     let starting = creating;
     let stored = false;
     let ended: Promise<ContainerExit> | undefined;
+    let arming: Promise<{ ended: Promise<ContainerExit> }> | undefined;
     try {
       await createChecked(client, body, name, policy, {
         start: true,
-        created: () => {
+        created: (containerId) => {
           phases.createMs = elapsed(creating);
+          // Armed while the volumes are checked and the run stored, one round trip fewer before the start. A
+          // container discarded instead ends its wait: the daemon answers a wait on a removed container.
+          arming = client.armExitWait(containerId, "next-exit", { signal: this.watchers.watcherSignal });
+          arming.catch(() => {});
         },
         beforeStart: async (containerId) => {
           // Leased from the moment it is stored: no sweep elsewhere may take a run this instance is starting.
           await this.repository.insert({ ...run, container_id: containerId }, this.watchers.leaseFor(run.id));
           stored = true;
-          const signal = this.watchers.watcherSignal;
-          ({ ended } = await client.armExitWait(containerId, "next-exit", { signal }));
+          if (!arming)
+            throw new ApiError("internal_error", "A run's container was started without its wait.");
+          ({ ended } = await arming);
           starting = performance.now();
         },
         ready: async () => {
@@ -276,31 +282,32 @@ export class RunService {
     return row;
   }
 
+  /**
+   * Pulls the image when the run asks or the host lacks it, and names the digest it runs. An image found
+   * present is inspected once: that answer gives the digest too.
+   */
   private async ensureImage(
     client: DockerHost,
     input: RunCreate,
     auth: RegistryCredential | undefined,
     signal: AbortSignal,
-  ): Promise<number | null> {
-    if (input.pull === "never") return null;
+  ): Promise<{ pullMs: number | null; imageDigest: string | null }> {
+    const digestOf = (detail: ImageDetail) => {
+      const { repository } = splitReference(input.image);
+      return detail.repoDigests.find((digest) => digest.startsWith(`${repository}@`)) ?? detail.id;
+    };
+    const inspect = () => client.inspectImage(input.image, { signal });
+    if (input.pull === "never") return { pullMs: null, imageDigest: digestOf(await inspect()) };
     if (input.pull === "missing") {
-      const present = await client.inspectImage(input.image, { signal }).then(
-        () => true,
-        (error: unknown) => {
-          if (isCode(error, "image_not_found")) return false;
-          throw error;
-        },
-      );
-      if (present) return null;
+      const present = await inspect().catch((error: unknown) => {
+        if (isCode(error, "image_not_found")) return undefined;
+        throw error;
+      });
+      if (present) return { pullMs: null, imageDigest: digestOf(present) };
     }
     const pulling = performance.now();
     await client.pullImage(input.image, { auth }, undefined, { signal });
-    return elapsed(pulling);
-  }
-
-  private async imageDigest(client: DockerHost, image: string, signal: AbortSignal): Promise<string | null> {
-    const detail = await client.inspectImage(image, { signal });
-    const { repository } = splitReference(image);
-    return detail.repoDigests.find((digest) => digest.startsWith(`${repository}@`)) ?? detail.id;
+    const pullMs = elapsed(pulling);
+    return { pullMs, imageDigest: digestOf(await inspect()) };
   }
 }

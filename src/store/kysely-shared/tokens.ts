@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Kysely, Transaction } from "kysely";
+import type { ColumnType, CompiledQuery, Insertable, Kysely, Transaction } from "kysely";
 import { isScope, type Scope } from "../../auth/scopes.js";
 import type { TokenRecord, TokenStanding, TokenStore } from "../ports/tokens.js";
 import type { TokenAncestorsTable } from "./tables.js";
@@ -93,8 +93,45 @@ export async function stampRevoked(tokens: Tokens, id: string, at: string): Prom
   return stamped.map((entry) => entry.id);
 }
 
+export type StandingRow = { revoked_at: string | null; ancestorRevoked: unknown };
+
+/**
+ * The one read of a token's standing, compiled once: it runs on every authenticated request, and building and
+ * compiling it with Kysely each time cost more than the read itself. Its only parameter is the token's id.
+ */
+export function standingQuery(tokens: Tokens): CompiledQuery<StandingRow> {
+  const compiled = tokens
+    .selectFrom("tokens")
+    .select((eb) => [
+      "tokens.revoked_at",
+      eb
+        .exists(
+          eb
+            .selectFrom("token_ancestors")
+            .innerJoin("tokens as ancestor", "ancestor.id", "token_ancestors.ancestor_id")
+            .select("ancestor.id")
+            .whereRef("token_ancestors.token_id", "=", "tokens.id")
+            .where("ancestor.revoked_at", "is not", null),
+        )
+        .as("ancestorRevoked"),
+    ])
+    .where("tokens.id", "=", "")
+    .compile();
+  if (compiled.parameters.length !== 1) throw new Error("the standing query must take only the token's id");
+  return compiled;
+}
+
+export function toStanding(row: StandingRow | undefined): TokenStanding {
+  if (!row) return "unknown";
+  if (row.revoked_at) return "revoked";
+  // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
+  return row.ancestorRevoked ? "ancestor_revoked" : "active";
+}
+
 /** What both stores' tokens do alike; each adds how it reads the rows and keeps the chains consistent. */
 export abstract class KyselyTokens implements TokenStore {
+  private compiledStanding: CompiledQuery<StandingRow> | undefined;
+
   constructor(private readonly tokens: Tokens) {}
 
   abstract insert(record: TokenRecord, parent: string | null): Promise<boolean>;
@@ -103,27 +140,13 @@ export abstract class KyselyTokens implements TokenStore {
   abstract revoke(id: string, at: string): Promise<string[]>;
   abstract recordUse(uses: ReadonlyArray<readonly [id: string, at: string]>): Promise<void>;
 
+  /** Read from the store every time (another replica may have revoked it); only the compiling is kept. */
   async standing(id: string): Promise<TokenStanding> {
-    const row = await this.tokens
-      .selectFrom("tokens")
-      .select((eb) => [
-        "tokens.revoked_at",
-        eb
-          .exists(
-            eb
-              .selectFrom("token_ancestors")
-              .innerJoin("tokens as ancestor", "ancestor.id", "token_ancestors.ancestor_id")
-              .select("ancestor.id")
-              .whereRef("token_ancestors.token_id", "=", "tokens.id")
-              .where("ancestor.revoked_at", "is not", null),
-          )
-          .as("ancestorRevoked"),
-      ])
-      .where("tokens.id", "=", id)
-      .executeTakeFirst();
-    if (!row) return "unknown";
-    if (row.revoked_at) return "revoked";
-    // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
-    return row.ancestorRevoked ? "ancestor_revoked" : "active";
+    this.compiledStanding ??= standingQuery(this.tokens);
+    const { rows } = await this.tokens.executeQuery<StandingRow>({
+      ...this.compiledStanding,
+      parameters: [id],
+    });
+    return toStanding(rows[0]);
   }
 }

@@ -6,6 +6,7 @@ import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import { KyselyAuditStore } from "../kysely-shared/audit.js";
 import type { Store } from "../ports/store.js";
 import { StoreError } from "../store-error.js";
+import { SQLITE_FILE } from "./file.js";
 import { SqliteHostStore } from "./hosts.js";
 import { SqliteIdempotencyStore } from "./idempotency.js";
 import { SqliteMetaStore } from "./meta.js";
@@ -47,9 +48,10 @@ function openDatabase(file: string): SQLite.Database {
 
 /** Opens `portcall.db` in the data folder (or an in-memory database) and brings its schema up to date. */
 export async function openSqliteStore(dataDir: string | ":memory:"): Promise<SqliteStore> {
-  const file = dataDir === ":memory:" ? ":memory:" : join(dataDir, "portcall.db");
+  const file = dataDir === ":memory:" ? ":memory:" : join(dataDir, SQLITE_FILE);
   if (dataDir !== ":memory:") await ensureWritableFolder(dataDir);
-  const db = new Kysely<SqliteSchema>({ dialect: new SqliteDialect({ database: openDatabase(file) }) });
+  const database = openDatabase(file);
+  const db = new Kysely<SqliteSchema>({ dialect: new SqliteDialect({ database }) });
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
@@ -65,7 +67,7 @@ export async function openSqliteStore(dataDir: string | ":memory:"): Promise<Sql
   return {
     db,
     hosts: new SqliteHostStore(db),
-    tokens: new SqliteTokenStore(db),
+    tokens: new SqliteTokenStore(db, database),
     audit: new KyselyAuditStore(db),
     runs: new SqliteRunStore(db),
     idempotency: new SqliteIdempotencyStore(db),
