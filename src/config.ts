@@ -51,6 +51,13 @@ const ConfigSchema = z
     PORTCALL_DOCKER_TIMEOUT_MS: milliseconds(10_000),
     // How long SIGTERM waits for in-flight requests before it cuts them off.
     PORTCALL_SHUTDOWN_GRACE_MS: milliseconds(10_000),
+    // A client slower than these to send its request's headers, or its whole request (an upload included), is
+    // disconnected: slow clients cannot hold connections forever. Neither bounds a response (a followed log).
+    PORTCALL_HEADERS_TIMEOUT_MS: milliseconds(30_000),
+    PORTCALL_REQUEST_TIMEOUT_MS: milliseconds(300_000),
+    // How long an idle keep-alive connection stays open: longer than a load balancer's own idle timeout (60 s on
+    // AWS ALB), so that the balancer, not portcall, closes it and never sends a request into a closing one.
+    PORTCALL_KEEP_ALIVE_TIMEOUT_MS: milliseconds(65_000),
     // Health probes of every host: how often, how long one may take, and after how many failures in a row
     // calls stop waiting on a host and fail fast until it answers again.
     PORTCALL_PROBE_INTERVAL_MS: milliseconds(15_000),
@@ -134,6 +141,11 @@ const ConfigSchema = z
     path: ["PORTCALL_SIGNING_KEY"],
     message: "give the signing key once: PORTCALL_SIGNING_KEY or PORTCALL_SIGNING_KEY_FILE, not both",
   })
+  // Node refuses a server whose headers may take longer than its whole request.
+  .refine((env) => env.PORTCALL_HEADERS_TIMEOUT_MS <= env.PORTCALL_REQUEST_TIMEOUT_MS, {
+    path: ["PORTCALL_HEADERS_TIMEOUT_MS"],
+    message: "must not be longer than PORTCALL_REQUEST_TIMEOUT_MS",
+  })
   .refine((env) => !env.PORTCALL_OIDC_ISSUER || env.PORTCALL_OIDC_AUDIENCE, {
     path: ["PORTCALL_OIDC_AUDIENCE"],
     message: "is required when PORTCALL_OIDC_ISSUER is set",
@@ -149,6 +161,8 @@ export type Config = {
   databaseUrl: string | undefined;
   dockerTimeoutMs: number;
   shutdownGraceMs: number;
+  /** The Node HTTP server's limits on slow and idle clients. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   hostsRefreshMs: number;
   probeIntervalMs: number;
   probeTimeoutMs: number;
@@ -206,6 +220,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: value.PORTCALL_DATABASE_URL,
     dockerTimeoutMs: value.PORTCALL_DOCKER_TIMEOUT_MS,
     shutdownGraceMs: value.PORTCALL_SHUTDOWN_GRACE_MS,
+    http: {
+      headersTimeoutMs: value.PORTCALL_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: value.PORTCALL_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: value.PORTCALL_KEEP_ALIVE_TIMEOUT_MS,
+    },
     probeIntervalMs: value.PORTCALL_PROBE_INTERVAL_MS,
     probeTimeoutMs: value.PORTCALL_PROBE_TIMEOUT_MS,
     hostsRefreshMs: value.PORTCALL_HOSTS_REFRESH_MS,

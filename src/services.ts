@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { AuditLog, type AuditOptions, DEFAULT_AUDIT_OPTIONS } from "./audit/audit-log.js";
 import { OidcVerifier } from "./auth/oidc.js";
@@ -54,9 +55,19 @@ export async function syncHostsFile(path: string, hosts: HostRegistry): Promise<
   }
 }
 
-/** On the very first start only: an empty registry gets the local daemon as `local`, when one answers. */
+/**
+ * On the very first start only: an empty registry gets the local daemon as `local`, when one answers. Not beside
+ * a hosts file: the file declares the fleet, and its entries often name this very socket; a second host on the
+ * same daemon would list every container twice.
+ */
 async function bootstrapLocalHost(config: Config, hosts: HostRegistry, meta: MetaStore, logger: Logger) {
   if (!(await meta.setIfAbsent(BOOTSTRAPPED, new Date().toISOString()))) return;
+  if (config.hostsFile) {
+    logger.info("hosts come from PORTCALL_HOSTS_FILE: the local Docker socket is not registered as `local`", {
+      hostsFile: config.hostsFile,
+    });
+    return;
+  }
   if (hosts.list().length > 0) return;
   const socketPath = config.localDockerSocket;
   if (!existsSync(socketPath)) {
@@ -77,7 +88,11 @@ async function bootstrapLocalHost(config: Config, hosts: HostRegistry, meta: Met
   await hosts.create({ id: "local", url: `unix://${socketPath}` });
 }
 
-export type RunningServices = Services & { close(): Promise<void> };
+export type RunningServices = Services & {
+  /** Begins to stop: aborts `stopping`. */
+  drain(): void;
+  close(): Promise<void>;
+};
 
 /** What the services are built over: opened resources and settings. */
 export type ServiceParts = {
@@ -103,6 +118,9 @@ export function assembleServices(parts: ServiceParts): RunningServices {
   const tokens = new TokenService(store.tokens, parts.signingKey, parts.tokenOptions, parts.oidc);
   const limits = new ConcurrencyLimiter(parts.limits);
   const audit = new AuditLog(store.audit, logger, { ...DEFAULT_AUDIT_OPTIONS, ...parts.audit });
+  const stopping = new AbortController();
+  // Every open stream listens to it (one listener each, removed when it ends): no bound to warn about.
+  setMaxListeners(0, stopping.signal);
   const runs = new RunService(
     store.runs,
     hosts,
@@ -124,6 +142,8 @@ export function assembleServices(parts: ServiceParts): RunningServices {
     idempotency: new IdempotencyKeys(store.idempotency, {}, logger),
     registries: new RegistryCredentials(store.registries, secrets),
     publicUrl: parts.publicUrl,
+    stopping: stopping.signal,
+    drain: () => stopping.abort(),
     close: async () => {
       // Watchers first: they stop waiting while their hosts' connections are still there to end cleanly.
       await runs.close();

@@ -40,6 +40,18 @@ describe("configuration from the environment", () => {
     }
   });
 
+  it("keeps idle connections 65 s, longer than a load balancer's 60, and gives slow clients 30 s for headers", () => {
+    expect(loadConfig({}).http).toEqual({
+      headersTimeoutMs: 30_000,
+      requestTimeoutMs: 300_000,
+      keepAliveTimeoutMs: 65_000,
+    });
+    expect(loadConfig({ PORTCALL_KEEP_ALIVE_TIMEOUT_MS: "75000" }).http.keepAliveTimeoutMs).toBe(75_000);
+    expect(() =>
+      loadConfig({ PORTCALL_HEADERS_TIMEOUT_MS: "20000", PORTCALL_REQUEST_TIMEOUT_MS: "10000" }),
+    ).toThrow(/PORTCALL_HEADERS_TIMEOUT_MS="20000": must not be longer than PORTCALL_REQUEST_TIMEOUT_MS/);
+  });
+
   it("refuses ports outside 0-65535 and non-positive timeouts", () => {
     expect(() => loadConfig({ PORTCALL_PORT: "70000" })).toThrow(/between 0 and 65535/);
     expect(() => loadConfig({ PORTCALL_DOCKER_TIMEOUT_MS: "0" })).toThrow(/PORTCALL_DOCKER_TIMEOUT_MS="0"/);

@@ -27,6 +27,11 @@ export type Services = {
   limits: ConcurrencyLimiter;
   idempotency: IdempotencyKeys;
   runs: RunService;
+  /**
+   * Aborted once the process has begun to stop (SIGTERM): /readyz answers 503 and open streams end, while calls
+   * in flight get the grace period to finish.
+   */
+  stopping: AbortSignal;
   /** The address clients reach portcall at, when set (PORTCALL_PUBLIC_URL): links and metadata name it. */
   publicUrl?: string | undefined;
 };

@@ -72,3 +72,22 @@ export async function* logLines(
     if (partial[stream]) yield split(partial[stream], options.timestamps, stream);
   }
 }
+
+/** A log, read once: as lines (with their stream), as plain text, or as raw per-stream chunks. */
+export type ContainerLogs = {
+  lines(): AsyncGenerator<LogLine>;
+  text(): AsyncGenerator<Buffer>;
+  chunks(): AsyncGenerator<{ stream: LogStream; data: Buffer }>;
+};
+
+/** A daemon's log stream (a container's or a service's), framed by the TTY setting of what wrote it. */
+export function logsOf(source: Readable, options: { tty: boolean; timestamps: boolean }): ContainerLogs {
+  return {
+    lines: () => logLines(source, options),
+    // Plain text needs no line splitting: payloads pass through as they come.
+    text: async function* () {
+      for await (const frame of frames(source, options.tty)) yield frame.data;
+    },
+    chunks: () => frames(source, options.tty),
+  };
+}

@@ -25,11 +25,17 @@ const KEEP_ALIVE_MS = 15_000;
  * Streams a feed's events as NDJSON (`{"type": …, …}` per line) or SSE (`event: type`, with `id`). The feed
  * gets the client's abort signal: a client that leaves ends the work upstream at once. A failure after the
  * headers went out becomes a final `error` event carrying the problem document. SSE ids count up where an
- * event brings none; NDJSON carries a given id as `eventId`.
+ * event brings none; NDJSON carries a given id as `eventId`. When the process begins to stop, the stream ends
+ * cleanly at once (a follow never ends by itself): the client reconnects elsewhere, resuming from the last id.
  */
-export function eventStream(c: Context<AppEnv>, format: StreamFormat, feed: EventFeed): Response {
+export function eventStream(
+  c: Context<AppEnv>,
+  format: StreamFormat,
+  feed: EventFeed,
+  stopping: AbortSignal,
+): Response {
   const { produce, release } = feed;
-  const aborted = new AbortController();
+  const aborted = abortedBy(stopping);
   const fail = (error: unknown) =>
     toProblem(
       c,
@@ -50,6 +56,7 @@ export function eventStream(c: Context<AppEnv>, format: StreamFormat, feed: Even
         if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
       } finally {
         clearInterval(keepAlive);
+        aborted.abort();
         release();
       }
     });
@@ -65,23 +72,58 @@ export function eventStream(c: Context<AppEnv>, format: StreamFormat, feed: Even
     } catch (error) {
       if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
     } finally {
+      aborted.abort();
       release();
     }
   });
 }
 
-/** Streams a feed's text as `text/plain`: a failure after the headers went out can only end the stream. */
-export function textStream(c: Context<AppEnv>, feed: TextFeed): Response {
-  c.header("Content-Type", "text/plain; charset=utf-8");
-  return stream(c, async (out) => {
-    const aborted = new AbortController();
-    out.onAbort(() => aborted.abort());
+/**
+ * Streams a feed's text as `text/plain`. Text has no room for an error event: a failure after the headers went
+ * out cuts the transfer short (no last chunk), so the client sees a broken answer, not a log that looks whole.
+ * When the process begins to stop, it ends cleanly.
+ */
+export function textStream(c: Context<AppEnv>, feed: TextFeed, stopping: AbortSignal): Response {
+  const aborted = abortedBy(stopping);
+  // Each write resolves once the server has taken the chunk toward the socket: a slow reader slows the feed.
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  // Rejects when the reader is cancelled: the client left.
+  writer.closed.catch(() => aborted.abort());
+  const encoder = new TextEncoder();
+  void (async () => {
     try {
-      await feed.produce((chunk) => out.write(chunk).then(() => {}), aborted.signal);
+      await feed.produce(
+        (chunk) => writer.write(typeof chunk === "string" ? encoder.encode(chunk) : chunk),
+        aborted.signal,
+      );
+      await writer.close();
+    } catch (error) {
+      if (aborted.signal.aborted) await writer.close().catch(() => {});
+      else await writer.abort(error).catch(() => {});
     } finally {
+      aborted.abort();
       feed.release();
     }
-  });
+  })();
+  return c.body(readable, 200, { "Content-Type": "text/plain; charset=utf-8" });
+}
+
+/**
+ * A stream's controller, aborted by the client leaving or by the process beginning to stop, whichever comes
+ * first. Aborting it once the stream ended unhooks it from the process-wide signal, which would else keep
+ * every stream ever served.
+ */
+function abortedBy(stopping: AbortSignal): AbortController {
+  const aborted = new AbortController();
+  if (stopping.aborted) {
+    aborted.abort();
+    return aborted;
+  }
+  const stop = () => aborted.abort();
+  stopping.addEventListener("abort", stop, { once: true });
+  aborted.signal.addEventListener("abort", () => stopping.removeEventListener("abort", stop), { once: true });
+  return aborted;
 }
 
 /** A comment every KEEP_ALIVE_MS; skipped while the last one is still unread, so a stalled client gets no pile. */

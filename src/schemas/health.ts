@@ -15,6 +15,7 @@ const HostCountsSchema = z
 export const ReadinessSchema = z
   .object({
     status: z.enum(["ready", "not_ready"]),
+    stopping: z.boolean().openapi({ description: "The process is shutting down: send new work elsewhere." }),
     store: z.object({ ok: z.boolean(), error: z.string().nullable() }).openapi("StoreProbe"),
     hosts: HostCountsSchema,
   })

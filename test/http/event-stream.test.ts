@@ -4,27 +4,30 @@ import { EventFeed } from "../../src/core/streams.js";
 import type { AppEnv } from "../../src/env.js";
 import { eventStream } from "../../src/http/event-stream.js";
 
-/** A stream that sends what `events` lists, then stays open until `release` is called. */
+/** A stream that sends what `events` lists, then stays open until `release` is called or the server stops. */
 function streamingApp(format: "sse" | "ndjson", events: Array<[string, Record<string, unknown>, string?]>) {
   let release = () => {};
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
+  const stopping = new AbortController();
   const app = new Hono<AppEnv>();
   app.get("/", (c) =>
     eventStream(
       c,
       format,
       new EventFeed(
-        async (send) => {
+        async (send, signal) => {
           for (const [type, data, id] of events) await send(type, data, id);
-          await held;
+          if (signal.aborted) return;
+          await Promise.race([held, new Promise((resolve) => signal.addEventListener("abort", resolve))]);
         },
         () => {},
       ),
+      stopping.signal,
     ),
   );
-  return { app, release: () => release() };
+  return { app, release: () => release(), stop: () => stopping.abort() };
 }
 
 async function readSome(res: Response, chunks: number): Promise<string> {
@@ -57,6 +60,14 @@ describe("event streams", () => {
     const text = await readSome(await app.request("/"), 1);
     release();
     expect(text).toBe('{"type":"tick","n":1,"eventId":"cursor-a"}\n');
+  });
+
+  it("ends an open stream cleanly, without an error event, once the server begins to stop", async () => {
+    const { app, stop } = streamingApp("ndjson", [["tick", { n: 1 }]]);
+    const res = await app.request("/");
+    const whole = res.text();
+    stop();
+    expect(await whole).toBe('{"type":"tick","n":1}\n');
   });
 
   it("keeps an idle SSE stream open with a comment every 15 s", async () => {

@@ -15,7 +15,7 @@ import {
 } from "../../http/event-stream.js";
 import { operation as protectedRoute, publicRoute } from "../../openapi/operation.js";
 import { createdResponse, jsonResponse, streamableResponse } from "../../openapi/responses.js";
-import { type InputParts, inputParts, parseInput, rawInput } from "./request-input.js";
+import { type InputParts, inputParts, parseInput, rawInput, refuseUnknownQuery } from "./request-input.js";
 
 /** A streamed answer's content: its events as SSE and NDJSON, and its text or single-result form if it has one. */
 function streamedResponse(op: AnyOperation, description: string) {
@@ -94,6 +94,8 @@ function streamChoice(c: Context<AppEnv>, op: AnyOperation): { mode: StreamMode;
 }
 
 async function answer(c: Context<AppEnv>, op: AnyOperation, parts: InputParts): Promise<Response> {
+  // Public routes (probes, the key set) stay lenient: monitors and caches add parameters of their own.
+  if (op.scope) refuseUnknownQuery(c, parts);
   const input = parseInput(op, parts, await rawInput(c, parts, op.http.upload));
   const { mode, format } = streamChoice(c, op);
   const principal = c.get("principal");
@@ -115,8 +117,9 @@ async function answer(c: Context<AppEnv>, op: AnyOperation, parts: InputParts): 
   } finally {
     if (op.scope) c.set("audit", ctx.audit);
   }
-  if (result instanceof EventFeed) return eventStream(c, format ?? "sse", result);
-  if (result instanceof TextFeed) return textStream(c, result);
+  const { stopping } = ctx.services;
+  if (result instanceof EventFeed) return eventStream(c, format ?? "sse", result, stopping);
+  if (result instanceof TextFeed) return textStream(c, result, stopping);
   if (ctx.replayed) c.header("Idempotent-Replayed", "true");
   if (op.http.location) c.header("Location", op.http.location(result, input));
   if (op.http.cacheControl) c.header("Cache-Control", op.http.cacheControl);

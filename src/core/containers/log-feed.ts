@@ -1,4 +1,4 @@
-import type { ContainerLogs, DockerHost, LogQuery } from "../../docker/docker-host.js";
+import type { ContainerLogs, DockerHost, LogQuery, StreamOptions } from "../../docker/docker-host.js";
 import type { CallContext } from "../context.js";
 import { acquireSlot } from "../limits.js";
 import { EventFeed, TextFeed } from "../streams.js";
@@ -7,18 +7,26 @@ import { EventFeed, TextFeed } from "../streams.js";
  * A container's log as the caller takes it: `log` events when it asked for events, else the text as the
  * container wrote it. Shared by every operation that shows a container's log (a container's, a run's).
  */
-export async function logFeed(
+export function logFeed(
   ctx: Pick<CallContext, "principal" | "services" | "stream">,
   host: DockerHost,
   containerId: string,
   query: LogQuery,
+): Promise<EventFeed | TextFeed> {
+  return logsFeed(ctx, (options) => host.containerLogs(containerId, query, options));
+}
+
+/** Any log the daemon streams as a container's (a service's, of all its tasks), as the caller takes it. */
+export async function logsFeed(
+  ctx: Pick<CallContext, "principal" | "services" | "stream">,
+  open: (options: StreamOptions) => Promise<ContainerLogs>,
 ): Promise<EventFeed | TextFeed> {
   // Taken before the daemon's stream is opened, so a refusal leaves nothing open behind it.
   const slot = acquireSlot(ctx, "streams");
   const upstream = new AbortController();
   let logs: ContainerLogs;
   try {
-    logs = await host.containerLogs(containerId, query, { signal: upstream.signal });
+    logs = await open({ signal: upstream.signal });
   } catch (error) {
     slot();
     throw error;

@@ -6,12 +6,12 @@ export const getReadiness = defineOperation({
   name: "getReadiness",
   scope: null,
   tags: ["Health"],
-  summary: "Readiness: the store works and every host was probed",
+  summary: "Readiness: the store works, every host was probed, and the process is not stopping",
   description:
     "Answers once the first health probe of every registered host has finished, with how many are reachable " +
     "(counts only: which hosts exist is for tokens allowed to see them). " +
     "An unreachable host does not make portcall unready: the other hosts still work. " +
-    "Answers 503 when the store cannot be used.",
+    "Answers 503 when the store cannot be used, and from SIGTERM on (`stopping`), while requests in flight finish.",
   input: z.object({}),
   output: ReadinessSchema,
   errors: [],
@@ -20,11 +20,11 @@ export const getReadiness = defineOperation({
     path: "/readyz",
     responses: {
       200: "Ready; the body counts reachable and unreachable hosts.",
-      503: "Not ready: the store cannot be used.",
+      503: "Not ready: the store cannot be used, or the process is stopping.",
     },
     status: (readiness) => (readiness.status === "ready" ? 200 : 503),
   },
-  async run({ services: { hosts, store, logger } }) {
+  async run({ services: { hosts, store, logger, stopping } }) {
     const [storeProbe] = await Promise.all([
       store.check().then(
         () => ({ ok: true, error: null }),
@@ -41,7 +41,8 @@ export const getReadiness = defineOperation({
     const health = await Promise.all(hosts.list().map(({ id }) => hosts.health(id)));
     const count = (reachable: boolean | null) => health.filter((h) => h.reachable === reachable).length;
     return {
-      status: storeProbe.ok ? ("ready" as const) : ("not_ready" as const),
+      status: storeProbe.ok && !stopping.aborted ? ("ready" as const) : ("not_ready" as const),
+      stopping: stopping.aborted,
       store: storeProbe,
       hosts: {
         total: health.length,
