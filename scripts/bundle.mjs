@@ -1,28 +1,18 @@
-// `npm run bundle`: the production build, one ES module per entry (server, function) plus shared chunks, so a
-// cold start reads a few files instead of resolving hundreds. Modules loaded with `import()` (the docs page,
-// Docker clients, the store drivers) land in chunks of their own and are read only when first needed.
-//   node scripts/bundle.mjs [--metafile] [--readable]   → dist/bundle/server.mjs, dist/bundle/lambda.mjs
+// `npm run bundle`: the production build, one ES module per entry (server, function, CLI) plus shared chunks,
+// so a cold start reads a few files instead of resolving hundreds. Modules loaded with `import()` (the docs
+// page, Docker clients, the store drivers) land in chunks of their own and are read only when first needed.
+//   node scripts/bundle.mjs [--metafile] [--readable]   → dist/bundle/server.mjs, lambda.mjs, cli.mjs
+// (cli.mjs is the container image's `portcall` command: the image ships the bundle, not dist/*.js.)
 // --metafile writes esbuild's account of what went where (dist/bundle/meta.json); --readable leaves the code
 // unminified, with a comment naming each module, for reading a CPU profile.
 import { rm, writeFile } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { external } from "./bundle-externals.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "dist", "bundle");
-
-// Left to Node at run time: native addons (and the packages that load them by path), optional drivers that are
-// not installed everywhere, and swagger-ui-dist, whose files are read from its folder rather than imported.
-const external = [
-  "better-sqlite3",
-  "ssh2",
-  "cpu-features",
-  "pg-native",
-  "swagger-ui-dist",
-  // the AWS SDK comes with the Lambda runtime when anything asks for it; portcall itself never does
-  "@aws-sdk/*",
-];
 
 // CommonJS packages in an ES module bundle still call `require` and read `__dirname`; Node gives an ES module
 // neither, so the bundle defines them once, under names no bundled module declares.
@@ -76,7 +66,7 @@ const englishOnlyZod = {
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { server: "src/main.ts", lambda: "src/lambda.ts" },
+  entryPoints: { server: "src/main.ts", lambda: "src/lambda.ts", cli: "src/cli.ts" },
   outdir,
   outExtension: { ".js": ".mjs" },
   bundle: true,
