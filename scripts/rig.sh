@@ -25,6 +25,8 @@
 #   PORTCALL_RIG_DAEMONS             engine names [rig1 rig2 rig3]; a trailing
 #                                    number N picks bridge pcrigN and subnet
 #                                    10.213.N.0/24, else the list position
+#   PORTCALL_RIG_SWARM_DAEMON        one more engine, a single-node Swarm
+#                                    manager on loopback [rig4; empty: none]
 #   PORTCALL_RIG_REGISTRY_PORT       plain registry port [5055]
 #   PORTCALL_RIG_AUTH_REGISTRY_PORT  password registry port [5056]
 #   PORTCALL_RIG_AUTH_USER           [portcall]
@@ -70,6 +72,8 @@ source "$RIG_LIB/registries.sh"
 source "$RIG_LIB/tls.sh"
 # shellcheck source=SCRIPTDIR/rig/ssh.sh
 source "$RIG_LIB/ssh.sh"
+# shellcheck source=SCRIPTDIR/rig/swarm.sh
+source "$RIG_LIB/swarm.sh"
 # shellcheck source=SCRIPTDIR/rig/images.sh
 source "$RIG_LIB/images.sh"
 # shellcheck source=SCRIPTDIR/rig/state.sh

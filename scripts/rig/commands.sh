@@ -43,6 +43,7 @@ cmd_up() {
 	if ! images_present; then
 		build_images "$first"
 	fi
+	ensure_swarm
 	start_sshd
 	check_tls
 	check_ssh

@@ -76,7 +76,7 @@ all_daemons() {
 			[[ -f $f ]] && names+=("$(basename "$(dirname "$f")")")
 		done
 	fi
-	for d in $DAEMONS; do names+=("$d"); done
+	for d in $DAEMONS $SWARM_DAEMON; do names+=("$d"); done
 	((${#names[@]})) || return 0
 	printf '%s\n' "${names[@]}" | awk '!seen[$0]++'
 }

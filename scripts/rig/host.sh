@@ -65,11 +65,12 @@ remove_bridge() {
 	ip link del "$br" 2>/dev/null || true
 }
 
-# Bridges of user-defined networks (br-<id>) outlive their engine; ours are
+# Bridges of user-defined networks (br-<id>, and the swarm engine's
+# docker_gwbridge) outlive their engine; ours are
 # recognisable by an address from our net prefix.
 remove_network_bridges() {
 	local br
 	while read -r br; do
 		if [[ -n $br ]]; then remove_bridge "$br"; fi
-	done < <(ip -o -4 addr show 2>/dev/null | awk -v p="$NET_PREFIX." '$2 ~ /^br-/ && index($4, p) == 1 {print $2}' | sort -u)
+	done < <(ip -o -4 addr show 2>/dev/null | awk -v p="$NET_PREFIX." '($2 ~ /^br-/ || $2 == "docker_gwbridge") && index($4, p) == 1 {print $2}' | sort -u)
 }

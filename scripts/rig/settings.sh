@@ -21,6 +21,8 @@ RIG_DIR=${RIG_DIR%/}
 case $RIG_DIR in / | /tmp | /root | /home | /var | /usr | /etc | /work) die "refusing PORTCALL_RIG_DIR=$RIG_DIR" ;; esac
 
 DAEMONS=${PORTCALL_RIG_DAEMONS:-rig1 rig2 rig3}
+# Unset: rig4; set but empty: no swarm engine (see swarm.sh).
+SWARM_DAEMON=${PORTCALL_RIG_SWARM_DAEMON-rig4}
 REG_PORT=${PORTCALL_RIG_REGISTRY_PORT:-5055}
 AUTH_PORT=${PORTCALL_RIG_AUTH_REGISTRY_PORT:-5056}
 AUTH_USER=${PORTCALL_RIG_AUTH_USER:-portcall}

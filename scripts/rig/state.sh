@@ -51,6 +51,11 @@ write_state() {
 		printf '    "hostKeyFingerprint": %s,\n' "$(json_str "$(host_key_fingerprint)")"
 		printf '    "knownHosts": %s\n' "$(json_str "$SSH_KNOWN_HOSTS")"
 		printf '  },\n'
+		if [[ -n $SWARM_DAEMON ]]; then
+			printf '  "swarm": {"daemon": %s},\n' "$(json_str "$SWARM_DAEMON")"
+		else
+			printf '  "swarm": null,\n'
+		fi
 		printf '  "images": {\n'
 		printf '    "busybox": %s,\n' "$(json_str "$REG_ADDR/$IMAGE_REPO:latest")"
 		printf '    "busybox1": %s,\n' "$(json_str "$REG_ADDR/$IMAGE_REPO:1")"
@@ -80,6 +85,10 @@ all_up() {
 		fi
 	done
 	# (the TLS listener is part of its engine's daemon_up)
+	if [[ -n $SWARM_DAEMON && $(swarm_state) != "active true" ]]; then
+		echo "rig: $SWARM_DAEMON is not a swarm manager" >&2
+		return 1
+	fi
 	if ! sshd_pid >/dev/null || ! sshd_greets; then
 		echo "rig: sshd $SSH_ADDR is down" >&2
 		return 1

@@ -10,6 +10,8 @@ export const SCOPES = [
   "images:read",
   "images:write",
   "images:build",
+  "services:read",
+  "services:write",
   "runs:create",
   "runs:read",
   "events:read",

@@ -14,6 +14,7 @@ import { NETWORKS } from "./networks/index.js";
 import type { AnyOperation } from "./operation.js";
 import { REGISTRIES } from "./registries/index.js";
 import { RUNS } from "./runs/index.js";
+import { SERVICES } from "./services/index.js";
 import { createToken } from "./tokens/create-token.js";
 import { getJwks } from "./tokens/get-jwks.js";
 import { listTokens } from "./tokens/list-tokens.js";
@@ -34,6 +35,7 @@ export const CATALOG = {
   volumes: VOLUMES,
   networks: NETWORKS,
   registries: REGISTRIES,
+  services: SERVICES,
   tokens: [createToken, listTokens, revokeToken],
   audit: [listAudit],
   fleet: FLEET,

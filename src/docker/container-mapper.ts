@@ -38,6 +38,12 @@ function stripSlash(name: string): string {
   return name.startsWith("/") ? name.slice(1) : name;
 }
 
+/** Swarm labels the container of each task with its service's name. */
+export const SWARM_SERVICE_LABEL = "com.docker.swarm.service.name";
+
+export const serviceOf = (labels: Record<string, string> | undefined): { service?: string } =>
+  labels?.[SWARM_SERVICE_LABEL] ? { service: labels[SWARM_SERVICE_LABEL] } : {};
+
 export function toContainerSummary(info: Dockerode.ContainerInfo): ContainerSummary {
   const names = orEmpty(info.Names).map(stripSlash);
   return {
@@ -57,6 +63,7 @@ export function toContainerSummary(info: Dockerode.ContainerInfo): ContainerSumm
       hostPort: port.PublicPort ?? null,
     })),
     networks: Object.keys(info.NetworkSettings?.Networks ?? {}),
+    ...serviceOf(info.Labels),
   };
 }
 
@@ -115,6 +122,13 @@ export function mountedVolumes(info: Dockerode.ContainerInspectInfo): string[] {
   return orEmpty(info.Mounts).flatMap((mount) => (mount.Type === "volume" && mount.Name ? [mount.Name] : []));
 }
 
+/**
+ * Whether the container is on the host's network as the daemon resolved it: `NetworkMode` keeps whatever the
+ * create named (the host network's id, or a prefix of it, as much as "host"), the attached networks its name.
+ */
+const onHostNetwork = (info: Dockerode.ContainerInspectInfo) =>
+  info.HostConfig.NetworkMode === "host" || Object.hasOwn(info.NetworkSettings?.Networks ?? {}, "host");
+
 /** "host" puts the container in the host's cgroup tree; not in dockerode's types. */
 function cgroupMode(host: Dockerode.HostConfig, hostIsDefault: boolean): string {
   const mode = String((host as { CgroupnsMode?: unknown }).CgroupnsMode ?? "");
@@ -140,7 +154,7 @@ export function toContainerPowers(
       ...missingFrom(host.ReadonlyPaths, ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"]),
     ],
     namespaces: {
-      network: host.NetworkMode ?? "",
+      network: onHostNetwork(info) ? "host" : (host.NetworkMode ?? ""),
       pid: host.PidMode ?? "",
       ipc: host.IpcMode ?? "",
       uts: host.UTSMode ?? "",

@@ -1,5 +1,5 @@
 import type { DockerCreateBody } from "./container-calls.js";
-import { checkCreatedVolumes } from "./create-policy.js";
+import { checkCreatedContainer } from "./create-policy.js";
 import type { DockerHost } from "./docker-host.js";
 
 /** What a caller does around the steps of `createChecked`; each hook runs at one point of the create. */
@@ -15,10 +15,11 @@ export type CreateSteps<T> = {
 };
 
 /**
- * Creates a container from a body the create policy made, checks the volumes it ended up with against the
- * same policy (a named volume can turn out to be a host bind, seen only once the container exists), starts
- * it if asked, and removes it again when any step after the create fails: a container that was refused,
- * could not start (a port taken) or be recorded is not left behind for a retry to make a second time.
+ * Creates a container from a body the create policy made, checks the volumes and network it ended up with
+ * against the same policy (a named volume can turn out to be a host bind, a network id the host's network,
+ * seen only once the container exists), starts it if asked, and removes it again when any step after the
+ * create fails: a container that was refused, could not start (a port taken) or be recorded is not left
+ * behind for a retry to make a second time.
  * Nothing here takes the caller's signal: a create the daemon finishes after an abort would leave a
  * container nobody knows of.
  */
@@ -32,7 +33,7 @@ export async function createChecked<T>(
   const { id } = await host.createContainer(body, name);
   steps.created?.(id);
   try {
-    await checkCreatedVolumes(host, id, policy);
+    await checkCreatedContainer(host, id, policy);
     if (steps.start) {
       await steps.beforeStart?.(id);
       await host.startContainer(id);

@@ -98,17 +98,20 @@ export function checkVolumes(volumes: VolumeSettings[], policy: Record<string, u
 }
 
 /**
- * The check of a created container's volumes as Docker resolved them. After the create, not before: a volume
- * missing at an earlier check could be made (as a bind) by someone else in between, while a volume a container
- * holds cannot change or go. The caller removes a container refused here.
+ * The check of a created container as Docker resolved it: its volumes, and the network it is on. After the
+ * create, not before: a volume missing at an earlier check could be made (as a bind) by someone else in
+ * between, while a volume a container holds cannot change or go; and a network named by its id or a prefix
+ * of it is the host's only once the daemon says so. The caller removes a container refused here.
  */
-export async function checkCreatedVolumes(
+export async function checkCreatedContainer(
   // Only what the check reads of a host: the policy does not depend on the whole Docker adapter.
   host: { containerPowers(ref: string): Promise<ContainerPowers> },
   containerId: string,
   policy: Record<string, unknown>,
 ): Promise<void> {
-  checkVolumes((await host.containerPowers(containerId)).volumes, policy);
+  const powers = await host.containerPowers(containerId);
+  checkVolumes(powers.volumes, policy);
+  checkSpecPowers({ published: [], networks: [{ name: powers.namespaces.network, field: "network" }] }, policy);
 }
 
 /** Whether a namespace setting joins the host's, or another container's (which may itself be on the host's). */
@@ -158,7 +161,7 @@ export function checkExecTarget(target: ContainerPowers, policy: Record<string, 
   checkVolumes(target.volumes, policy);
 }
 
-function toDockerMount(mount: NonNullable<ContainerSpec["mounts"]>[number]): Dockerode.MountSettings {
+export function toDockerMount(mount: NonNullable<ContainerSpec["mounts"]>[number]): Dockerode.MountSettings {
   if (mount.type === "tmpfs") {
     return {
       Type: "tmpfs",
@@ -171,6 +174,49 @@ function toDockerMount(mount: NonNullable<ContainerSpec["mounts"]>[number]): Doc
 }
 
 /**
+ * What a spec asks of its host, whether it is a container's or the task template of a Swarm service: host
+ * paths it binds, the addresses it publishes on and the networks it joins, each with the input field asking.
+ */
+export type SpecPowers = {
+  mounts?: ContainerSpec["mounts"] | undefined;
+  published: Array<{ hostIp: string; field: string }>;
+  networks: Array<{ name: string; field: string }>;
+};
+
+/** The create policy's checks of a spec; the one place containers and services are both refused. */
+export function checkSpecPowers(spec: SpecPowers, policy: Record<string, unknown>): void {
+  const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
+  spec.mounts?.forEach((mount, index) => {
+    if (mount.type === "bind") {
+      const fields = { source: `mounts.${index}.source`, readOnly: `mounts.${index}.readOnly` };
+      checkHostPath(fields, mount.source, mount.readOnly, grants);
+    }
+  });
+  for (const port of spec.published) {
+    if (!isLoopback(port.hostIp) && !grants.publicPorts) {
+      deny(port.field, `publishing on ${port.hostIp} reaches beyond this host`, "publicPorts: true");
+    }
+  }
+  for (const network of spec.networks) {
+    if (network.name === "host" && !grants.hostNetwork) {
+      deny(network.field, "the host's network namespace is not allowed", "hostNetwork: true");
+    }
+  }
+}
+
+/** Memory and pids limits always set (the server's defaults when the spec has none), CPUs when asked. */
+export function limitsOf(
+  limits: ContainerSpec["limits"],
+  defaults: PolicyDefaults,
+): { Memory: number; PidsLimit: number; NanoCpus?: number } {
+  return {
+    Memory: limits?.memoryBytes ?? defaults.memoryBytes,
+    PidsLimit: limits?.pids ?? defaults.pids,
+    ...(limits?.cpus ? { NanoCpus: Math.round(limits.cpus * 1e9) } : {}),
+  };
+}
+
+/**
  * Checks a container spec against the create policy and translates it to Docker's body. Everything that gives
  * a container power over its host is refused unless the token's policy grant allows it; some things never
  * pass; `no-new-privileges` and default memory and pids limits are always set.
@@ -180,26 +226,17 @@ export function toDockerCreateBody(
   policy: Record<string, unknown>,
   defaults: PolicyDefaults,
 ): DockerCreateBody {
-  const grants = PolicyGrantsSchema.safeParse(policy).data ?? {};
-
-  spec.mounts?.forEach((mount, index) => {
-    if (mount.type === "bind") {
-      const fields = { source: `mounts.${index}.source`, readOnly: `mounts.${index}.readOnly` };
-      checkHostPath(fields, mount.source, mount.readOnly, grants);
-    }
-  });
-  spec.ports?.forEach((port, index) => {
-    if (!isLoopback(port.hostIp) && !grants.publicPorts) {
-      deny(
-        `ports.${index}.hostIp`,
-        `publishing on ${port.hostIp} reaches beyond this host`,
-        "publicPorts: true",
-      );
-    }
-  });
-  if (spec.network === "host" && !grants.hostNetwork) {
-    deny("network", "the host's network namespace is not allowed", "hostNetwork: true");
-  }
+  checkSpecPowers(
+    {
+      mounts: spec.mounts,
+      published: (spec.ports ?? []).map((port, index) => ({
+        hostIp: port.hostIp,
+        field: `ports.${index}.hostIp`,
+      })),
+      networks: spec.network ? [{ name: spec.network, field: "network" }] : [],
+    },
+    policy,
+  );
 
   const key = (port: { containerPort: number; protocol: string }) => `${port.containerPort}/${port.protocol}`;
   const portBindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
@@ -228,9 +265,7 @@ export function toDockerCreateBody(
         Name: spec.restartPolicy?.name ?? "no",
         MaximumRetryCount: spec.restartPolicy?.maximumRetryCount ?? 0,
       },
-      Memory: spec.limits?.memoryBytes ?? defaults.memoryBytes,
-      PidsLimit: spec.limits?.pids ?? defaults.pids,
-      ...(spec.limits?.cpus ? { NanoCpus: Math.round(spec.limits.cpus * 1e9) } : {}),
+      ...limitsOf(spec.limits, defaults),
       Mounts: (spec.mounts ?? []).map(toDockerMount),
       ...(spec.network ? { NetworkMode: spec.network } : {}),
       AutoRemove: spec.autoRemove ?? false,

@@ -1,7 +1,10 @@
 import { ApiError } from "../errors/api-error.js";
 
 /** What the failed call was about, so a daemon 404 can say which thing is missing. */
-export type CallTarget = { kind: "container" | "image" | "volume" | "network"; ref: string };
+export type CallTarget = {
+  kind: "container" | "image" | "volume" | "network" | "service" | "node";
+  ref: string;
+};
 
 export type CallContext = {
   hostId: string;
@@ -80,6 +83,13 @@ function notFound(context: CallContext): ApiError | undefined {
       `No ${context.target.kind} "${context.target.ref}" on host "${context.hostId}".`,
     );
   }
+  if (context.target?.kind === "service" || context.target?.kind === "node") {
+    const [code, what] =
+      context.target.kind === "service"
+        ? (["service_not_found", "service"] as const)
+        : (["node_not_found", "swarm node"] as const);
+    return new ApiError(code, `No ${what} "${context.target.ref}" on host "${context.hostId}".`);
+  }
   if (context.target?.kind === "image") {
     return new ApiError(
       "image_not_found",
@@ -115,6 +125,12 @@ export function toApiError(error: unknown, context: CallContext): ApiError {
     if (status === 404) {
       const specific = notFound(context);
       if (specific) return new ApiError(specific.code, specific.message, { cause: error });
+    }
+    // Swarm calls on a worker or a daemon outside a swarm, should one slip past the check of /info.
+    if (status === 503 && /swarm/i.test(message)) {
+      return new ApiError("not_a_swarm_manager", `${host} is not a Swarm manager: ${message}`, {
+        cause: error,
+      });
     }
     if (status === 409) {
       return new ApiError("conflict", `${host} refused: ${message || "conflict"}`, { cause: error });

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { ContainerDetail, ContainerSummary } from "../schemas/container.js";
 import type { ImageDetail, ImageHistory, ImageSummary } from "../schemas/image.js";
+import type { Service, SwarmNode, Task } from "../schemas/service.js";
 import type { ContainerStats } from "../schemas/stats.js";
 import type { Network, Volume } from "../schemas/volume-network.js";
 import type { CallOptions, StreamOptions } from "./call-options.js";
@@ -33,11 +34,14 @@ import {
   type RegistryAuth,
 } from "./image-calls.js";
 import { NetworkCalls, type NetworkSpec } from "./network-calls.js";
+import type { SwarmServiceSpec } from "./service-mapper.js";
+import type { ServiceChange } from "./service-spec.js";
 import { StatsCalls } from "./stats-calls.js";
+import { type ServiceWrite, SwarmCalls, type SwarmRole, type TaskFilter } from "./swarm-calls.js";
 import { VolumeCalls, type VolumeSpec } from "./volume-calls.js";
 
 // The types callers know from this module; they live beside the calls that use them.
-export type { CallOptions } from "./call-options.js";
+export type { CallOptions, StreamOptions } from "./call-options.js";
 export type {
   ContainerExit,
   ContainerListFilter,
@@ -49,6 +53,7 @@ export type {
 export type { EventFilter } from "./event-calls.js";
 export { type HostHealth, UNKNOWN_HEALTH } from "./host-health.js";
 export type { BuildSettings, PullProgress } from "./image-calls.js";
+export type { ServiceWrite, SwarmRole } from "./swarm-calls.js";
 
 export type DockerHostOptions = EngineOptions & { connection: Connection };
 
@@ -68,6 +73,7 @@ export class DockerHost {
   private readonly stats: StatsCalls;
   private readonly hostEvents: EventCalls;
   private readonly execs: ExecCalls;
+  private readonly swarm: SwarmCalls;
 
   private constructor(options: DockerHostOptions, client: DockerClient) {
     this.id = options.id;
@@ -80,6 +86,7 @@ export class DockerHost {
     this.stats = new StatsCalls(this.engine);
     this.hostEvents = new EventCalls(this.engine);
     this.execs = new ExecCalls(this.engine);
+    this.swarm = new SwarmCalls(this.engine, this.volumes);
   }
 
   static async connect(options: DockerHostOptions): Promise<DockerHost> {
@@ -308,6 +315,47 @@ export class DockerHost {
 
   disconnectNetwork(ref: string, container: string, options: CallOptions = {}): Promise<void> {
     return this.networks.disconnect(ref, container, options);
+  }
+
+  /** Whether this daemon manages a swarm: every other Swarm call is for managers only. */
+  swarmRole(options: CallOptions = {}): Promise<SwarmRole> {
+    return this.swarm.role(options);
+  }
+
+  listServices(options: CallOptions = {}): Promise<Service[]> {
+    return this.swarm.list(options);
+  }
+
+  inspectService(ref: string, options: CallOptions = {}): Promise<Service> {
+    return this.swarm.inspect(ref, options);
+  }
+
+  createService(spec: SwarmServiceSpec, write: ServiceWrite, options: CallOptions = {}): Promise<Service> {
+    return this.swarm.create(spec, write, options);
+  }
+
+  changeService(ref: string, change: ServiceChange, write: ServiceWrite, options: CallOptions = {}) {
+    return this.swarm.change(ref, change, write, options);
+  }
+
+  removeService(ref: string, options: CallOptions = {}): Promise<void> {
+    return this.swarm.remove(ref, options);
+  }
+
+  serviceLogs(ref: string, query: LogQuery, options: StreamOptions): Promise<ContainerLogs> {
+    return this.swarm.logs(ref, query, options);
+  }
+
+  listTasks(filter: TaskFilter, options: CallOptions = {}): Promise<Task[]> {
+    return this.swarm.tasks(filter, options);
+  }
+
+  listNodes(options: CallOptions = {}): Promise<SwarmNode[]> {
+    return this.swarm.nodes(options);
+  }
+
+  inspectNode(ref: string, options: CallOptions = {}): Promise<SwarmNode> {
+    return this.swarm.node(ref, options);
   }
 
   events(

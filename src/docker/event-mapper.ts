@@ -1,4 +1,5 @@
 import { EVENT_OBJECT_TYPES, type EventObjectType, type HostEvent } from "../schemas/event.js";
+import { serviceOf } from "./container-mapper.js";
 
 /** One line of the Engine API's `GET /events`, as far as portcall reads it. */
 type EngineEvent = {
@@ -73,6 +74,7 @@ export function parseEngineEvent(hostId: string, line: string): TimedHostEvent |
     id: typeof raw.Actor?.ID === "string" ? raw.Actor.ID : "",
     ...(attributes.name !== undefined ? { name: attributes.name } : {}),
     ...(raw.Type === "container" && attributes.image !== undefined ? { image: attributes.image } : {}),
+    ...(raw.Type === "container" ? serviceOf(attributes) : {}),
     attributes,
     time: new Date(Number(timeNano / 1_000_000n)).toISOString(),
     ...(exitCode !== undefined ? { exitCode } : {}),

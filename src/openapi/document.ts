@@ -33,6 +33,11 @@ export function buildOpenApiDocument(app: App) {
       { name: "Volumes", description: "Volumes on one host." },
       { name: "Networks", description: "Networks on one host, and the containers attached to them." },
       {
+        name: "Services",
+        description:
+          "Swarm services on a host that is a Swarm manager: replicas, rolling updates and rollbacks, tasks, logs, nodes.",
+      },
+      {
         name: "Registries",
         description: "Stored registry credentials, used by pulls and pushes that bring none of their own.",
       },

@@ -39,6 +39,11 @@ export const ContainerSummarySchema = z
     labels: z.record(z.string(), z.string()),
     ports: z.array(PortBindingSchema),
     networks: z.array(z.string()).openapi({ description: "Names of the networks it is attached to." }),
+    service: z.string().optional().openapi({
+      description:
+        "For a Swarm task's container: the name of its service (its `com.docker.swarm.service.name` label).",
+      example: "web",
+    }),
   })
   .openapi("ContainerSummary");
 

@@ -54,6 +54,10 @@ export const HostEventSchema = z
       .string()
       .optional()
       .openapi({ description: "For containers: their image.", example: "httpd:2.4" }),
+    service: z.string().optional().openapi({
+      description: "For the container of a Swarm task: its service's name.",
+      example: "web",
+    }),
     attributes: z.record(z.string(), z.string()).openapi({
       description: "Everything Docker attached to the event: the object's labels, name, image, exit code…",
     }),

@@ -15,14 +15,22 @@ export const HostIdSchema = z
     example: "local",
   });
 
-export const ContainerRefSchema = z
-  .string()
-  .regex(CONTAINER_REF_PATTERN, "must be a container id, id prefix or name (letters, digits, '_', '.', '-')")
-  .openapi({
-    param: { name: "id", in: "path" },
-    description: "Container id, unique id prefix, or name.",
-    example: "web-1",
-  });
+/**
+ * A path parameter naming a Docker object by id, id prefix or name: Docker's name grammar, which keeps it out
+ * of path tricks. `what` completes the error ("must be a …").
+ */
+export const dockerRefParam = (param: string, what: string, description: string, example?: string) =>
+  z
+    .string()
+    .regex(NAME_PATTERN, `must be a ${what} (letters, digits, '_', '.', '-')`)
+    .openapi({ param: { name: param, in: "path" }, description, ...(example ? { example } : {}) });
+
+export const ContainerRefSchema = dockerRefParam(
+  "id",
+  "container id, id prefix or name",
+  "Container id, unique id prefix, or name.",
+  "web-1",
+);
 
 export const HostParamsSchema = z.object({ host: HostIdSchema });
 export const ContainerParamsSchema = z.object({ host: HostIdSchema, id: ContainerRefSchema });

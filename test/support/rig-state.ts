@@ -42,6 +42,8 @@ export type RigState = {
     hostPublicKey: string;
     hostKeyFingerprint: string;
   };
+  /** A daemon of `daemons` that is a single-node Swarm manager; no other test uses it (null: no such daemon). */
+  swarm: { daemon: string } | null;
   images: { busybox: string; busybox1: string; busyboxAuth: string; busyboxDigest: string };
 };
 

@@ -43,6 +43,25 @@ export async function dockerCli(name: string, ...args: string[]): Promise<string
   return stdout.trim();
 }
 
+/**
+ * A named volume of the `local` driver that is in truth a bind of `hostPath` on the daemon's machine: what an
+ * attacker makes to slip a host path past a check of bind mounts.
+ */
+export function bindBackedVolume(name: string, volume: string, hostPath: string): Promise<string> {
+  return dockerCli(
+    name,
+    "volume",
+    "create",
+    "-o",
+    "type=none",
+    "-o",
+    "o=bind",
+    "-o",
+    `device=${hostPath}`,
+    volume,
+  );
+}
+
 export async function rigCommand(...args: string[]): Promise<void> {
   await run("bash", [RIG_SCRIPT, ...args]);
 }

@@ -278,6 +278,23 @@ export const TOOLS: ToolSpec[] = [
     more: "The list was cut; inspect a network by name for one.",
   },
   {
+    name: "list_services",
+    operation: "listServices",
+    title: "List the Swarm services of a manager host",
+    description: `The Swarm services of a host that is a Swarm manager: image, replicas, ports, last update's state. ${HOST}`,
+    hints: read,
+    more: "The list was cut; ask for one service's tasks with get_service_tasks.",
+  },
+  {
+    name: "get_service_tasks",
+    operation: "listServiceTasks",
+    title: "The tasks of a Swarm service",
+    description: `Where a Swarm service's tasks run (node) and how they are (state, error). \`service\` is a name or id from list_services; \`state: "running"\` keeps only the tasks meant to run. ${HOST}`,
+    hints: read,
+    defaults: { state: "running" },
+    more: 'Only part of the tasks is shown; ask with `state: "running"`.',
+  },
+  {
     name: "list_recent_events",
     operation: "streamEvents",
     title: "Recent Docker events of the fleet",

@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { type Json, readJson } from "../../support/http.js";
 import { codeOf, mcpAttackTarget, problemOf } from "../../support/mcp-attack.js";
-import { describeWithRig, dockerCli, rigDocker } from "../../support/rig.js";
+import { bindBackedVolume, describeWithRig, dockerCli, rigDocker } from "../../support/rig.js";
 
 describeWithRig("attacking the MCP endpoint", () => {
   const env = mcpAttackTarget();
@@ -11,18 +11,7 @@ describeWithRig("attacking the MCP endpoint", () => {
 
   it("the create policy holds over MCP: no host bind, host network, public port or bind-backed volume", async () => {
     const volume = `mcpsec-etc-${unique}`;
-    await dockerCli(
-      "rig1",
-      "volume",
-      "create",
-      "-o",
-      "type=none",
-      "-o",
-      "o=bind",
-      "-o",
-      "device=/etc",
-      volume,
-    );
+    await bindBackedVolume("rig1", volume, "/etc");
     try {
       const spec = { image: busybox, cmd: ["cat", "/h/passwd"], labels: labels({ "mcpsec.policy": unique }) };
       const refusals: Json[] = [
