@@ -29,8 +29,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: the store works and every host was probed
-         * @description Answers once the first health probe of every registered host has finished, with how many are reachable (counts only: which hosts exist is for tokens allowed to see them). An unreachable host does not make portcall unready: the other hosts still work. Answers 503 when the store cannot be used.
+         * Readiness: the store works, every host was probed, and the process is not stopping
+         * @description Answers once the first health probe of every registered host has finished, with how many are reachable (counts only: which hosts exist is for tokens allowed to see them). An unreachable host does not make portcall unready: the other hosts still work. Answers 503 when the store cannot be used, and from SIGTERM on (`stopping`), while requests in flight finish.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -969,6 +969,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/hosts/{host}/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the Swarm services of a manager
+         * @description The host must be a Swarm manager (else 409 `not_a_swarm_manager`). Sorted by name.
+         *
+         *     Requires the `services:read` scope.
+         */
+        get: operations["listServices"];
+        put?: never;
+        /**
+         * Create a Swarm service
+         * @description Takes portcall's own strict schema, never Docker's. The tasks are under the container create policy, checked by the same code before the daemon sees the spec: host bind mounts only under a `binds` grant, no `host` network without `hostNetwork`, published ports (Swarm publishes on every address of a node) only with `publicPorts`, named volumes that bind a host path refused, and default memory and pids limits on every task; nothing else that gives power over a node can be said. The image's registry credentials are `registryAuth`, else the stored ones (as for a pull). With an `Idempotency-Key`, a retry creates no second service.
+         *
+         *     Requires the `services:write` scope.
+         */
+        post: operations["createService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hosts/{host}/services/{service}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect a Swarm service
+         * @description Requires the `services:read` scope.
+         */
+        get: operations["inspectService"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a Swarm service
+         * @description Swarm then stops and removes its tasks' containers.
+         *
+         *     Requires the `services:write` scope.
+         */
+        delete: operations["removeService"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a Swarm service (a rolling update)
+         * @description Changes what is given (image, replicas, env, ports, labels, constraints, limits) and keeps the rest; Swarm then replaces the tasks as the service's update config says. The whole resulting spec is checked against the create policy, so a service someone else made with more power cannot be changed through portcall. A concurrent change (Swarm's "update out of sequence") is re-read and applied again. A new image's registry credentials are `registryAuth`, else the stored ones.
+         *
+         *     Requires the `services:write` scope.
+         */
+        patch: operations["updateService"];
+        trace?: never;
+    };
+    "/v1/hosts/{host}/services/{service}/scale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Scale a replicated Swarm service
+         * @description Sets the number of replicas; a global service is 409 `conflict`.
+         *
+         *     Requires the `services:write` scope.
+         */
+        post: operations["scaleService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hosts/{host}/services/{service}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll a Swarm service back to its previous spec
+         * @description Swarm returns the service to the spec before its last update and replaces the tasks as its rollback config says. The previous spec is checked against the create policy like a new one. A service never updated is 409 `conflict`.
+         *
+         *     Requires the `services:write` scope.
+         */
+        post: operations["rollbackService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hosts/{host}/services/{service}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tasks of a Swarm service
+         * @description Every task Swarm still keeps (running ones and those an update or a failure replaced), with its node and state, by slot, newest first; `state=running` keeps only those meant to run.
+         *
+         *     Requires the `services:read` scope.
+         */
+        get: operations["listServiceTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hosts/{host}/services/{service}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The logs of a Swarm service's tasks
+         * @description The output of every task, in the formats of a container's log (`Accept`: `text/event-stream`, `application/x-ndjson` or `text/plain`), with the same bounds. Lines of different tasks interleave as Swarm gathers them.
+         *
+         *     Requires the `services:read` scope.
+         */
+        get: operations["getServiceLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hosts/{host}/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The nodes of a manager's swarm
+         * @description Requires the `services:read` scope.
+         */
+        get: operations["listNodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hosts/{host}/nodes/{node}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inspect a node of a manager's swarm
+         * @description Requires the `services:read` scope.
+         */
+        get: operations["inspectNode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tokens": {
         parameters: {
             query?: never;
@@ -1142,7 +1330,7 @@ export interface components {
              * @example container_not_found
              * @enum {string}
              */
-            code: "invalid_request" | "invalid_token" | "registry_auth_failed" | "insufficient_scope" | "forbidden" | "not_found" | "host_not_found" | "container_not_found" | "image_not_found" | "volume_not_found" | "network_not_found" | "registry_not_found" | "token_not_found" | "run_not_found" | "conflict" | "host_exists" | "host_read_only" | "policy_denied" | "no_host_available" | "idempotency_key_reuse" | "too_many_requests" | "build_failed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "host_error" | "host_unavailable" | "host_timeout";
+            code: "invalid_request" | "invalid_token" | "registry_auth_failed" | "insufficient_scope" | "forbidden" | "not_found" | "host_not_found" | "container_not_found" | "image_not_found" | "volume_not_found" | "network_not_found" | "registry_not_found" | "token_not_found" | "run_not_found" | "service_not_found" | "node_not_found" | "conflict" | "host_exists" | "host_read_only" | "not_a_swarm_manager" | "policy_denied" | "no_host_available" | "idempotency_key_reuse" | "too_many_requests" | "build_failed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "host_error" | "host_unavailable" | "host_timeout";
             /**
              * @description The request's id, as echoed in the `X-Request-Id` header. Quote it when reporting a problem.
              * @example 0b3c6c5e-8a0e-4c2f-9d3b-2f3d1b9f8f41
@@ -1176,6 +1364,8 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not_ready";
+            /** @description The process is shutting down: send new work elsewhere. */
+            stopping: boolean;
             store: components["schemas"]["StoreProbe"];
             hosts: components["schemas"]["HostCounts"];
         };
@@ -1646,6 +1836,11 @@ export interface components {
             ports: components["schemas"]["PortBinding"][];
             /** @description Names of the networks it is attached to. */
             networks: string[];
+            /**
+             * @description For a Swarm task's container: the name of its service (its `com.docker.swarm.service.name` label).
+             * @example web
+             */
+            service?: string;
         };
         /**
          * @description The container's lifecycle state, as the daemon reports it.
@@ -2219,6 +2414,208 @@ export interface components {
         RegistryList: {
             items: components["schemas"]["Registry"][];
         };
+        ServiceList: {
+            items: components["schemas"]["Service"][];
+        };
+        Service: {
+            id: string;
+            name: string;
+            /** @description Swarm's version of the spec; every change moves it. */
+            version: number;
+            /** @description As Swarm pinned it: the reference with its digest. */
+            image: string;
+            /** @enum {string} */
+            mode: "replicated" | "global" | "other";
+            /** @description Null for a global service. */
+            replicas: number | null;
+            labels: {
+                [key: string]: string;
+            };
+            env: {
+                [key: string]: string;
+            };
+            ports: components["schemas"]["ServicePublishedPort"][];
+            constraints: string[];
+            limits: components["schemas"]["ServiceLimits"];
+            /** @description The image a rollback returns to, if any. */
+            previousImage: string | null;
+            updateStatus: components["schemas"]["ServiceUpdateStatus"];
+            createdAt: string | null;
+            updatedAt: string | null;
+        };
+        ServicePublishedPort: {
+            targetPort: number;
+            publishedPort: number | null;
+            protocol: string;
+            publishMode: string;
+        };
+        ServiceLimits: {
+            memoryBytes: number | null;
+            cpus: number | null;
+            pids: number | null;
+        };
+        /** @description Of the last update or rollback, while Swarm keeps it. */
+        ServiceUpdateStatus: {
+            state: string;
+            message: string;
+        } | null;
+        /**
+         * @example {
+         *       "name": "web",
+         *       "image": "127.0.0.1:5055/portcall/busybox:latest",
+         *       "replicas": 2,
+         *       "cmd": [
+         *         "sh",
+         *         "-c",
+         *         "while true; do echo hello; sleep 5; done"
+         *       ],
+         *       "limits": {
+         *         "memoryBytes": 67108864
+         *       }
+         *     }
+         */
+        ServiceCreate: {
+            name: string;
+            /** @example 127.0.0.1:5055/portcall/busybox:latest */
+            image: string;
+            /** @default 1 */
+            replicas?: number;
+            /** @description Arguments to the image's entrypoint. */
+            cmd?: string[];
+            entrypoint?: string[];
+            env?: {
+                [key: string]: string;
+            };
+            workingDir?: string;
+            user?: string;
+            /** @description Labels of the service. */
+            labels?: {
+                [key: string]: string;
+            };
+            /** @description Labels of each task's container. */
+            containerLabels?: {
+                [key: string]: string;
+            };
+            ports?: components["schemas"]["ServicePort"][];
+            constraints?: string[];
+            /** @description Without memoryBytes or pids, the server's defaults apply. */
+            limits?: {
+                memoryBytes?: number;
+                cpus?: number;
+                pids?: number;
+            };
+            mounts?: components["schemas"]["Mount"][];
+            /** @description Networks the tasks join; `host` needs the `hostNetwork` policy grant. */
+            networks?: string[];
+            tty?: boolean;
+            stopGracePeriodSeconds?: number;
+            updateConfig?: components["schemas"]["ServiceUpdateConfig"];
+            registryAuth?: components["schemas"]["RegistryAuth"] & unknown;
+        };
+        /** @description Published in host mode on every address of the node running the task (Swarm has no host address to publish on): needs the `publicPorts` policy grant. */
+        ServicePort: {
+            targetPort: number;
+            /** @description Omit for a free port. */
+            publishedPort?: number;
+            /**
+             * @default tcp
+             * @enum {string}
+             */
+            protocol?: "tcp" | "udp" | "sctp";
+        };
+        /** @description How an update (and a rollback) replaces the tasks. */
+        ServiceUpdateConfig: {
+            /** @default 1 */
+            parallelism?: number;
+            /** @default 0 */
+            delaySeconds?: number;
+            /**
+             * @default stop-first
+             * @enum {string}
+             */
+            order?: "stop-first" | "start-first";
+            /**
+             * @default pause
+             * @enum {string}
+             */
+            failureAction?: "pause" | "continue" | "rollback";
+        };
+        /**
+         * @example {
+         *       "image": "127.0.0.1:5055/portcall/busybox:1"
+         *     }
+         */
+        ServiceUpdate: {
+            /** @example 127.0.0.1:5055/portcall/busybox:latest */
+            image?: string;
+            replicas?: number;
+            env?: {
+                [key: string]: string;
+            };
+            ports?: components["schemas"]["ServicePort"][];
+            labels?: {
+                [key: string]: string;
+            };
+            constraints?: string[];
+            /** @description Without memoryBytes or pids, the server's defaults apply. */
+            limits?: {
+                memoryBytes?: number;
+                cpus?: number;
+                pids?: number;
+            };
+            registryAuth?: components["schemas"]["RegistryAuth"] & unknown;
+        };
+        /**
+         * @example {
+         *       "replicas": 3
+         *     }
+         */
+        ServiceScale: {
+            replicas: number;
+        };
+        TaskList: {
+            items: components["schemas"]["Task"][];
+        };
+        Task: {
+            id: string;
+            serviceId: string;
+            slot: number | null;
+            nodeId: string | null;
+            /** @description The node's hostname. */
+            node: string | null;
+            /** @example running */
+            state: string;
+            /** @example running */
+            desiredState: string;
+            message: string;
+            error: string | null;
+            image: string;
+            containerId: string | null;
+            createdAt: string | null;
+            updatedAt: string | null;
+        };
+        NodeList: {
+            items: components["schemas"]["Node"][];
+        };
+        Node: {
+            id: string;
+            hostname: string;
+            /** @example manager */
+            role: string;
+            /** @example active */
+            availability: string;
+            /** @example ready */
+            state: string;
+            address: string | null;
+            leader: boolean;
+            reachability: string | null;
+            engineVersion: string | null;
+            cpus: number | null;
+            memoryBytes: number | null;
+            labels: {
+                [key: string]: string;
+            };
+        };
         TokenCreated: components["schemas"]["TokenMetadata"] & {
             /** @description The bearer token. Shown once: portcall does not keep it. */
             token: string;
@@ -2227,7 +2624,7 @@ export interface components {
          * @description `admin` implies every other scope.
          * @enum {string}
          */
-        Scope: "admin" | "hosts:read" | "hosts:write" | "hosts:label" | "containers:read" | "containers:write" | "containers:exec" | "images:read" | "images:write" | "images:build" | "runs:create" | "runs:read" | "events:read" | "tokens:write" | "audit:read";
+        Scope: "admin" | "hosts:read" | "hosts:write" | "hosts:label" | "containers:read" | "containers:write" | "containers:exec" | "images:read" | "images:write" | "images:build" | "services:read" | "services:write" | "runs:create" | "runs:read" | "events:read" | "tokens:write" | "audit:read";
         /**
          * @description Grants that loosen the container-create policy. A token never holds grants beyond its creator's.
          * @example {
@@ -2390,7 +2787,7 @@ export interface components {
              * @example host_timeout
              * @enum {string}
              */
-            code: "invalid_request" | "invalid_token" | "registry_auth_failed" | "insufficient_scope" | "forbidden" | "not_found" | "host_not_found" | "container_not_found" | "image_not_found" | "volume_not_found" | "network_not_found" | "registry_not_found" | "token_not_found" | "run_not_found" | "conflict" | "host_exists" | "host_read_only" | "policy_denied" | "no_host_available" | "idempotency_key_reuse" | "too_many_requests" | "build_failed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "host_error" | "host_unavailable" | "host_timeout";
+            code: "invalid_request" | "invalid_token" | "registry_auth_failed" | "insufficient_scope" | "forbidden" | "not_found" | "host_not_found" | "container_not_found" | "image_not_found" | "volume_not_found" | "network_not_found" | "registry_not_found" | "token_not_found" | "run_not_found" | "service_not_found" | "node_not_found" | "conflict" | "host_exists" | "host_read_only" | "not_a_swarm_manager" | "policy_denied" | "no_host_available" | "idempotency_key_reuse" | "too_many_requests" | "build_failed" | "payload_too_large" | "unsupported_media_type" | "internal_error" | "host_error" | "host_unavailable" | "host_timeout";
             /** @example Host "build-2" did not answer within 2000 ms. */
             message: string;
         };
@@ -2437,6 +2834,11 @@ export interface components {
              * @example httpd:2.4
              */
             image?: string;
+            /**
+             * @description For the container of a Swarm task: its service's name.
+             * @example web
+             */
+            service?: string;
             /** @description Everything Docker attached to the event: the object's labels, name, image, exit code… */
             attributes: {
                 [key: string]: string;
@@ -2546,7 +2948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not ready: the store cannot be used. */
+            /** @description Not ready: the store cannot be used, or the process is stopping. */
             503: {
                 headers: {
                     /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
@@ -2610,6 +3012,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HostList"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `invalid_token`: Authentication required. */
@@ -8768,6 +9181,17 @@ export interface operations {
                     "application/json": components["schemas"]["RegistryList"];
                 };
             };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `invalid_token`: Authentication required. */
             401: {
                 headers: {
@@ -8805,6 +9229,1505 @@ export interface operations {
             };
         };
     };
+    listServices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The services. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceList"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createService: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key with the same body, from the same caller, within 24 hours gets the first answer again (with `Idempotent-Replayed: true`) instead of doing the work twice; the same key with another body is 422 `idempotency_key_reuse`. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceCreate"];
+            };
+        };
+        responses: {
+            /** @description The service as created; its tasks start as Swarm schedules them. */
+            201: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The path of the resource. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `registry_auth_failed`: The registry refused the credentials. `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. `conflict`: The request conflicts with the current state. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: The request body is too large. */
+            413: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type. */
+            415: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `idempotency_key_reuse`: The idempotency key was used with another request. */
+            422: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    inspectService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+                /** @description Service id, unique id prefix, or name. */
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. `service_not_found`: No such service. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+                /** @description Service id, unique id prefix, or name. */
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. `service_not_found`: No such service. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+                /** @description Service id, unique id prefix, or name. */
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceUpdate"];
+            };
+        };
+        responses: {
+            /** @description The service with its new spec; the update rolls on. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `registry_auth_failed`: The registry refused the credentials. `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. `service_not_found`: No such service. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. `conflict`: The request conflicts with the current state. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type. */
+            415: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    scaleService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+                /** @description Service id, unique id prefix, or name. */
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceScale"];
+            };
+        };
+        responses: {
+            /** @description The service with its new replica count. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. `service_not_found`: No such service. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. `conflict`: The request conflicts with the current state. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported_media_type`: Unsupported media type. */
+            415: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rollbackService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+                /** @description Service id, unique id prefix, or name. */
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service, rolling back. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `policy_denied`: The container policy does not allow this. `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. `service_not_found`: No such service. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. `conflict`: The request conflicts with the current state. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listServiceTasks: {
+        parameters: {
+            query?: {
+                /** @description Only tasks whose desired state is this (Swarm's `desired-state` filter). */
+                state?: "running" | "shutdown" | "accepted";
+            };
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+                /** @description Service id, unique id prefix, or name. */
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tasks. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. `service_not_found`: No such service. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getServiceLogs: {
+        parameters: {
+            query?: {
+                /** @description Keep the stream open and send new lines as they come. */
+                follow?: "true" | "false";
+                /** @description Include standard output. */
+                stdout?: "true" | "false";
+                /** @description Include standard error. */
+                stderr?: "true" | "false";
+                /** @description Give each line the daemon's timestamp (`ts`). */
+                timestamps?: "true" | "false";
+                /** @description Only the last N lines. */
+                tail?: number | null;
+                /** @description Only lines at or after this time (RFC 3339 time or Unix seconds). */
+                since?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+                /** @description Service id, unique id prefix, or name. */
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The log lines. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                    "application/x-ndjson": components["schemas"]["LogEvent"];
+                    "text/event-stream": components["schemas"]["LogEvent"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. `service_not_found`: No such service. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `too_many_requests`: The subject has too much going at once. */
+            429: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The nodes. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeList"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    inspectNode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id of a registered Docker host. */
+                host: string;
+                /** @description Node id or hostname. */
+                node: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The node. */
+            200: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Node"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_token`: Authentication required. */
+            401: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    /** @description The Bearer challenge, naming what was wrong. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `insufficient_scope`: The token lacks the scope this operation needs. */
+            403: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_not_found`: No such host. `node_not_found`: No such swarm node. */
+            404: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_swarm_manager`: The host is not a Swarm manager. */
+            409: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal_error`: Internal error. */
+            500: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_error`: The Docker host gave an unexpected answer. */
+            502: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_unavailable`: The Docker host is unavailable. */
+            503: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `host_timeout`: The Docker host did not answer in time. */
+            504: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listTokens: {
         parameters: {
             query?: never;
@@ -8823,6 +10746,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenList"];
+                };
+            };
+            /** @description `invalid_request`: The request is invalid. */
+            400: {
+                headers: {
+                    /** @description The request's id (yours, if you sent one); every log line and audit entry of it carries it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `invalid_token`: Authentication required. */

@@ -7,6 +7,7 @@ import { createApp } from "./app.js";
 import { parseDuration } from "./auth/duration.js";
 import { isScope, type Scope } from "./auth/scopes.js";
 import { loadConfig } from "./config.js";
+import { checkDataFolder, DataFolderError } from "./data-folder.js";
 import type { Services } from "./env.js";
 import { ApiError } from "./errors/api-error.js";
 import { toHostResponse } from "./hosts/host-presenter.js";
@@ -48,6 +49,10 @@ const print = (value: unknown): void => {
 /** Opens the data folder's services for one command, and always closes them. */
 async function withServices(work: (services: Services) => Promise<void>): Promise<void> {
   const config = loadConfig();
+  // On stderr, so `TOKEN=$(portcall token create …)` still captures the token alone.
+  const store = config.databaseUrl === undefined ? "" : ", store at PORTCALL_DATABASE_URL";
+  process.stderr.write(`portcall: data folder ${config.dataDir}${store}\n`);
+  await checkDataFolder(config, program.opts().init === true);
   // Logs go to stderr: stdout carries only what the command prints (a token, JSON).
   const level = config.logLevel === "info" ? "warn" : config.logLevel;
   const services = await createServices(
@@ -64,6 +69,10 @@ async function withServices(work: (services: Services) => Promise<void>): Promis
 const program = new Command()
   .name("portcall")
   .description("One authenticated, typed HTTP API in front of the Docker Engine of every registered host.")
+  .option(
+    "--init",
+    "let a command start a new data folder (signing key, store) where none is; without it, it refuses",
+  )
   .showHelpAfterError();
 
 program
@@ -182,6 +191,10 @@ hosts
 try {
   await program.parseAsync();
 } catch (error) {
+  if (error instanceof DataFolderError) {
+    process.stderr.write(`portcall: ${error.message}\n`);
+    process.exit(1);
+  }
   if (error instanceof ApiError) {
     const fields = error.errors?.map((field) => `\n  ${field.path}: ${field.message}`).join("") ?? "";
     process.stderr.write(`portcall: ${error.message}${fields}\n`);

@@ -1,10 +1,78 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJson } from "./support/http.js";
 import { describeWithRig, rig } from "./support/rig.js";
-import { cliToken, portcallCli, type RunningServer, startServer } from "./support/server.js";
+import {
+  cliToken,
+  portcallCli,
+  portcallCliStreams,
+  type RunningServer,
+  startServer,
+} from "./support/server.js";
+
+describe("the portcall command's data folder", () => {
+  let parent: string;
+  const settings = (dataDir: string) => ({
+    PORTCALL_DATA_DIR: dataDir,
+    DOCKER_HOST: "unix:///nonexistent.sock",
+  });
+  /** The command's failure: its exit code and what it printed. */
+  const refusal = (env: Record<string, string>, ...args: string[]) =>
+    portcallCliStreams(env, ...args).then(
+      () => expect.fail(`portcall ${args.join(" ")} succeeded`),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+
+  beforeAll(async () => {
+    parent = await mkdtemp(join(tmpdir(), "portcall-cli-folder-"));
+  });
+  afterAll(() => rm(parent, { recursive: true, force: true }));
+
+  it("refuses to make a token in a data folder that does not exist, naming it and PORTCALL_DATA_DIR, and creates nothing", async () => {
+    const dataDir = join(parent, "typo");
+    const failed = await refusal(settings(dataDir), "token", "create", "--name", "me", "--scope", "admin");
+    expect(failed).toMatchObject({ code: 1, stdout: "" });
+    expect(failed.stderr).toContain(`portcall: data folder ${dataDir}\n`);
+    expect(failed.stderr).toContain(`portcall: the data folder ${dataDir} does not exist`);
+    expect(failed.stderr).toMatch(/Set PORTCALL_DATA_DIR to the server's data folder.*add --init/s);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it("refuses an existing folder without a signing key just as well, for any command that opens it", async () => {
+    const dataDir = join(parent, "empty");
+    await mkdir(dataDir);
+    const failed = await refusal(settings(dataDir), "hosts", "list");
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      `the data folder ${dataDir} has no signing key (signing-key.pem) and no store (portcall.db)`,
+    );
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+
+  it("starts a new data folder with --init, printing only the token on stdout, and needs no --init after", async () => {
+    const dataDir = join(parent, "new");
+    const env = settings(dataDir);
+    const made = await portcallCliStreams(
+      env,
+      "token",
+      "create",
+      "--init",
+      "--name",
+      "me",
+      "--scope",
+      "admin",
+    );
+    expect(made.stdout.trim().split(".")).toHaveLength(3);
+    expect(made.stderr).toContain(`portcall: data folder ${dataDir}\n`);
+    expect(await readdir(dataDir)).toEqual(expect.arrayContaining(["signing-key.pem", "portcall.db"]));
+    const listed = await portcallCliStreams(env, "token", "list");
+    expect(listed.stderr).toContain(`portcall: data folder ${dataDir}\n`);
+    expect(JSON.parse(listed.stdout).map((t: { name: string }) => t.name)).toEqual(["me"]);
+  });
+});
 
 describeWithRig("the portcall command", () => {
   let dataDir: string;

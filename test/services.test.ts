@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { HostsFileError } from "../src/hosts/hosts-file.js";
-import { silentLogger } from "../src/logging/logger.js";
+import { createLogger, silentLogger } from "../src/logging/logger.js";
 import { createServices } from "../src/services.js";
 import { describeWithRig, rig } from "./support/rig.js";
 
@@ -50,6 +50,23 @@ describeWithRig("starting up", () => {
     // The file's hosts made the first start non-empty, so no `local` was added then or now.
     expect(second.hosts.list().map((host) => [host.id, host.source])).toEqual([["other", "file"]]);
     await second.close();
+  });
+
+  it("registers no `local` beside a hosts file, even an empty one, and says why in the start-up log", async () => {
+    const file = join(dataDir, "hosts.yaml");
+    await writeFile(file, "hosts: []\n");
+    const lines: string[] = [];
+    const services = await createServices(
+      loadConfig({
+        PORTCALL_DATA_DIR: dataDir,
+        DOCKER_HOST: rig().daemons.rig1?.dockerHost,
+        PORTCALL_HOSTS_FILE: file,
+      }),
+      createLogger("info", (line) => lines.push(line)),
+    );
+    expect(services.hosts.list()).toEqual([]);
+    await services.close();
+    expect(lines.join("")).toContain("hosts come from PORTCALL_HOSTS_FILE");
   });
 
   it("refuses to start on a hosts file with a bad entry, naming it", async () => {

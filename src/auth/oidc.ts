@@ -15,6 +15,11 @@ export type OidcOptions = {
 };
 
 const ALGORITHMS = ["RS256", "PS256", "ES256", "ES384", "EdDSA"];
+/**
+ * An external issuer stamps `exp` and `iat` by its own clock, which may run ahead of or behind this machine's.
+ * portcall's own tokens get no such allowance: their times come from the clock that checks them.
+ */
+export const OIDC_CLOCK_TOLERANCE_SECONDS = 30;
 
 function words(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((item): item is string => typeof item === "string");
@@ -40,7 +45,7 @@ export class OidcVerifier {
         issuer: this.options.issuer,
         audience: this.options.audience,
         algorithms: ALGORITHMS,
-        clockTolerance: 30,
+        clockTolerance: OIDC_CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ["iss", "aud", "exp", "iat", "sub"],
       }));
     } catch (error) {

@@ -5,7 +5,8 @@ import { calculateJwkThumbprint, type JWK } from "jose";
 import { readOrCreateKeyFile } from "../secrets/key-file.js";
 import { SecretKeyError } from "../secrets/secret-key-error.js";
 
-const KEY_FILE = "signing-key.pem";
+/** The signing key's file in the data folder, when no PORTCALL_SIGNING_KEY(_FILE) names another. */
+export const SIGNING_KEY_FILE = "signing-key.pem";
 
 /** portcall's token signing key: Ed25519, so tokens are small and verification is fast. */
 export type SigningKey = {
@@ -60,7 +61,7 @@ export async function loadSigningKey(options: {
 }): Promise<SigningKey> {
   if (options.pem) return fromPem(pemFromEnvironment(options.pem), "PORTCALL_SIGNING_KEY");
   if (options.keyFile) return fromPem(await readFile(options.keyFile, "utf8"), options.keyFile);
-  const path = join(options.dataDir, KEY_FILE);
+  const path = join(options.dataDir, SIGNING_KEY_FILE);
   const pem = await readOrCreateKeyFile(path, newKeyPem);
   return fromPem(pem, path);
 }

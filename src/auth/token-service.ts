@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { decodeJwt, jwtVerify, SignJWT } from "jose";
 import { ApiError } from "../errors/api-error.js";
 import type { TokenRecord, TokenStanding, TokenStore } from "../store/ports/tokens.js";
-import type { OidcVerifier } from "./oidc.js";
+import { OIDC_CLOCK_TOLERANCE_SECONDS, type OidcVerifier } from "./oidc.js";
 import { grantCovered, type Principal, policyCovered } from "./principal.js";
 import { isScope, type Scope } from "./scopes.js";
 import type { SigningKey } from "./signing-key.js";
@@ -10,7 +10,6 @@ import { describeJoseError, invalidToken } from "./token-errors.js";
 
 /** The `typ` header of portcall's tokens: a token of another kind is never taken for one of ours. */
 export const TOKEN_TYPE = "portcall+jwt";
-const CLOCK_TOLERANCE_SECONDS = 30;
 const CACHE_LIMIT = 10_000;
 const USAGE_FLUSH_MS = 30_000;
 
@@ -142,7 +141,9 @@ export class TokenService {
   async authenticate(token: string): Promise<Principal> {
     const now = Date.now() / 1000;
     let principal = this.verified.get(token);
-    if (!principal || principal.expiresAt + CLOCK_TOLERANCE_SECONDS < now) {
+    // A cached principal expires as jose would judge its token: on the second for ours, with slack for OIDC.
+    const tolerance = principal?.issuer === "oidc" ? OIDC_CLOCK_TOLERANCE_SECONDS : 0;
+    if (!principal || principal.expiresAt <= now - tolerance) {
       this.verified.delete(token);
       principal = await this.verify(token);
       if (this.verified.size >= CACHE_LIMIT)
@@ -196,7 +197,8 @@ export class TokenService {
         audience: this.options.audience,
         algorithms: ["EdDSA"],
         typ: TOKEN_TYPE,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        // No clock tolerance: portcall signed `exp` by the same clock (or, across replicas, an NTP-synced one)
+        // that checks it, so a `--ttl 1s` token is refused one second after it was made.
         requiredClaims: ["iss", "aud", "exp", "iat", "sub", "jti"],
       });
       return {

@@ -79,7 +79,13 @@ export function requestBody(types: BodyTypes) {
     const media = parseMediaType(header);
     const limit = media ? types[media.type] : undefined;
     if (!media || limit === undefined) {
-      throw unsupported(`This operation does not take ${JSON.stringify(header.slice(0, 100))}.`, accepted);
+      // The likeliest 415 of all: curl's -d labels its data a form unless told otherwise.
+      const form = media?.type === "application/x-www-form-urlencoded";
+      const origin = form ? " (what curl -d sends without -H 'Content-Type: …')" : "";
+      throw unsupported(
+        `This operation does not take ${JSON.stringify(header.slice(0, 100))}${origin}.`,
+        accepted,
+      );
     }
     const charset = media.params.charset?.toLowerCase();
     if (charset !== undefined && charset !== "utf-8")

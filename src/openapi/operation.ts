@@ -35,7 +35,12 @@ function withProblems<R extends OperationConfig>({ errors, bodyLimits: _, ...rou
  * requirement and the check that runs first in its handler path, before its input is even validated.
  */
 export function operation<const R extends OperationConfig>(scope: Scope, route: R) {
-  const { responses, ...rest } = withProblems(route, ["invalid_token", "insufficient_scope"]);
+  // Any protected route answers 400 to a query parameter it does not take, whatever its own input.
+  const { responses, ...rest } = withProblems(route, [
+    "invalid_token",
+    "insufficient_scope",
+    "invalid_request",
+  ]);
   return createRoute({
     ...rest,
     responses,

@@ -27,14 +27,18 @@ async function fakeIssuer() {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const sign = (claims: Record<string, unknown>, audience = "portcall-api") =>
+  const sign = (
+    claims: Record<string, unknown>,
+    audience = "portcall-api",
+    expiration: string | number = "5m",
+  ) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: "RS256", kid: "k1" })
       .setIssuer(issuer)
       .setAudience(audience)
       .setSubject("alice@example.com")
       .setIssuedAt()
-      .setExpirationTime("5m")
+      .setExpirationTime(expiration)
       .sign(privateKey);
   return { issuer, sign, jwksFetches: () => jwksFetches, close: () => new Promise((r) => server.close(r)) };
 }
@@ -84,6 +88,15 @@ describe("tokens from an external OIDC issuer", () => {
       ).toBe(200);
     }
     expect(issuer.jwksFetches()).toBe(before);
+  });
+
+  it("allows an issuer whose clock runs behind 30 s of slack on `exp`, and refuses a token expired longer ago", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { scope: "hosts:read", portcall_hosts: ["ci-1"] };
+    expect((await hosts(await issuer.sign(claims, "portcall-api", now - 10))).status).toBe(200);
+    const stale = await hosts(await issuer.sign(claims, "portcall-api", now - 60));
+    expect(stale.status).toBe(401);
+    expect((await readJson(stale)).detail).toMatch(/expired/);
   });
 
   it("refuses a token for another audience, and scopes it does not carry", async () => {

@@ -200,8 +200,12 @@ describeWithRig("attacks through builds", () => {
       {},
       `?remote=${encodeURIComponent(secret.url)}`,
     );
-    // The query parameter is not one the route takes, and never reaches the daemon.
-    expect(res.status).toBe(200);
+    // The query parameter is not one the route takes: refused by name, it never reaches the daemon.
+    expect(res.status).toBe(400);
+    expect(res.problem).toMatchObject({
+      code: "invalid_request",
+      errors: [{ location: "query", path: "remote" }],
+    });
     expect(secret.requests).toEqual([]);
   });
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { startPostgresCluster } from "./postgres-cluster.js";
+import { checkPrerequisites, skippedLine } from "./prerequisites.js";
 import { RIG_SCRIPT, type RigState, rigStateFile } from "./rig-state.js";
 
 declare module "vitest" {
@@ -35,8 +36,13 @@ export default async function setup(project: TestProject) {
       throw new Error("PORTCALL_SKIP_INTEGRATION is not allowed in CI: integration tests must run.");
     project.provide("rig", null);
     project.provide("postgres", null);
-    return;
+    return () => {
+      process.stderr.write(skippedLine(project.vitest.state.getFiles()));
+    };
   }
+  // Before anything starts: a machine without root or the packages hears at once what it lacks, never a
+  // suite that passes with half of it skipped.
+  await checkPrerequisites();
   // A cluster of this run's own, stopped at its end whatever PORTCALL_RIG_KEEP says.
   const postgres = await startPostgresCluster();
   project.provide("postgres", postgres.url);

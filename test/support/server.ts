@@ -22,11 +22,18 @@ const run = promisify(execFile);
 
 /** A `portcall` CLI command with these settings, as an operator runs it; what it printed. */
 export async function portcallCli(env: Record<string, string>, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+  return (await portcallCliStreams(env, ...args)).stdout;
+}
+
+/** The same, with what it wrote to stderr too; a failed command rejects with `code`, `stdout` and `stderr`. */
+export function portcallCliStreams(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
   });
-  return stdout;
 }
 
 /** `portcall token create` against a data folder, as an operator makes the first admin token. */
@@ -39,7 +46,8 @@ export const FROM_SOURCE = ["--import", "tsx", "src/main.ts"];
 
 /** Starts the real server process (node with `entry`), on a free port, and resolves its base URL. */
 export async function startServer(env: Record<string, string>, entry = FROM_SOURCE): Promise<RunningServer> {
-  const token = await cliToken(env, "--name", "e2e-admin", "--scope", "admin");
+  // Most tests start on an empty folder: the CLI may start it (--init), as the server would.
+  const token = await cliToken(env, "--init", "--name", "e2e-admin", "--scope", "admin");
   const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: { ...process.env, PORTCALL_PORT: "0", ...env },

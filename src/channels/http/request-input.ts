@@ -49,6 +49,18 @@ function queryValues(c: Context<AppEnv>): Record<string, unknown> {
 }
 
 /**
+ * Refuses query parameters the operation does not take, as unknown body fields are: `?al=true` is a typo of
+ * `all`, and answering as if it were not there hides it. Each is named, with the ones the route takes.
+ */
+export function refuseUnknownQuery(c: Context<AppEnv>, parts: InputParts): void {
+  const unknown = Object.keys(c.req.queries()).filter((key) => !parts.query.includes(key));
+  if (unknown.length === 0) return;
+  const takes = parts.query.length ? `this route takes ${parts.query.join(", ")}` : "this route takes none";
+  const issues = unknown.map((key) => ({ path: [key], message: `unknown query parameter (${takes})` }));
+  throw invalidInput(issues, (path) => ({ location: "query", path: path.join(".") }));
+}
+
+/**
  * The body as the operation takes it: an upload of one of its types as the unread stream (the body gate has
  * let through only declared types, within their limits), else JSON.
  */

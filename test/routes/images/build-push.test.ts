@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { text } from "node:stream/consumers";
+import { buffer, text } from "node:stream/consumers";
+import { pack } from "tar-stream";
 import { beforeAll, expect, it } from "vitest";
 import { contextFromFiles } from "../../../src/docker/build-context.js";
 import { type TestApp, testApp } from "../../support/app.js";
@@ -77,6 +78,24 @@ describeWithRig("build on one host, push, run on another", () => {
       type: "result",
       image: { repoTags: expect.arrayContaining([tag]) },
     });
+  });
+
+  it("answers 400 naming the missing Dockerfile for a tar context without one, as `tar -C ./context -c .` makes it", async () => {
+    const context = pack();
+    context.entry({ name: "./", type: "directory" });
+    context.entry({ name: "./hello.txt" }, "hello\n");
+    context.finalize();
+    const res = await app.request("/v1/hosts/rig1/images/build?tag=portcall-test/no-dockerfile:1", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-tar" },
+      body: Buffer.from(await buffer(context)),
+    });
+    expect(res.status).toBe(400);
+    const problem = await readJson(res);
+    expect(problem.code).toBe("invalid_request");
+    expect(problem.detail).toBe(
+      'The build context has no Dockerfile at "Dockerfile" (the `dockerfile` query parameter names it).',
+    );
   });
 
   it("answers 422 build_failed with the daemon's message when a step fails", async () => {
