@@ -2,7 +2,8 @@
 # The Debian packages the whole test suite needs, in one place for `npm test` (which checks them before it
 # starts anything) and `.ci/run` (which installs them): the rig's own list, chromium for the browser test of
 # /docs (playwright-core drives it; it downloads no browser of its own), postgresql for the store tests (they
-# start a cluster of their own), jq for the README's walk (its examples pipe answers through it).
+# start a cluster of their own), jq for the README's walk (its examples pipe answers through it),
+# docker-compose for the image test's run of compose.yaml (Debian has no `docker compose` plugin).
 #
 #   scripts/test-packages.sh list      all of them, on one line
 #   scripts/test-packages.sh missing   those not installed, on one line (empty when none); exit 3 when this
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 list() {
-	echo "$(bash scripts/rig.sh packages) chromium postgresql jq"
+	echo "$(bash scripts/rig.sh packages) chromium postgresql jq docker-compose"
 }
 
 missing() {

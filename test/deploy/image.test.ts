@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   buildNodeStandIns,
@@ -11,6 +13,8 @@ import {
 } from "../support/node-stand-in.js";
 import { describeWithRig, rig } from "../support/rig.js";
 import { ROOT } from "../support/server.js";
+
+const COMPOSE_IMAGE = "portcall:latest";
 
 // The image as users build it (the repository's Dockerfile, unchanged), on a rig daemon with the classic
 // builder, on stand-ins for the Node base image; then run the way the README says, with the daemon's socket.
@@ -23,6 +27,16 @@ describeWithRig("the container image", () => {
   let dir = "";
   let bases: NodeStandIns | undefined;
   let url = "";
+  const project = `pcimage${id}`;
+  let composeEnv: Record<string, string> = {};
+  // Debian's docker-compose (1.29) reads the same compose.yaml as `docker compose` (v2), which Debian lacks.
+  const compose = async (...args: string[]) =>
+    (
+      await promisify(execFile)("docker-compose", ["--project-name", project, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...composeEnv },
+      })
+    ).stdout.trim();
 
   beforeAll(async () => {
     const daemon = rig().daemons.rig1;
@@ -61,11 +75,19 @@ describeWithRig("the container image", () => {
     );
     const published = (await docker("port", container, "8080/tcp")).split("\n")[0];
     url = `http://${published}`;
+    composeEnv = {
+      DOCKER_HOST: daemon.dockerHost,
+      DOCKER_GID: socketGroup,
+      DOCKER_SOCKET: socket,
+      PORTCALL_HOST_PORT: "0",
+    };
   }, 600_000);
 
   afterAll(async () => {
     const ignore = () => undefined;
+    await compose("down", "--volumes").catch(ignore);
     if (docker) {
+      await docker("image", "rm", COMPOSE_IMAGE).catch(ignore);
       await docker("rm", "--force", "--volumes", container).catch(ignore);
       await removeImagesLabelled(docker, label).catch(ignore);
     }
@@ -174,5 +196,45 @@ describeWithRig("the container image", () => {
     expect(state.ExitCode).toBe(0);
     expect(took).toBeLessThan(10_000);
     expect(await docker("logs", container)).toContain('"message":"stopped"');
+  });
+
+  it("comes up with compose.yaml beside its daemon's socket, keeping its data in a named volume", async () => {
+    // compose.yaml names the image `portcall`, as `docker compose up --build` tags it; here it is the one built.
+    await docker("tag", image, COMPOSE_IMAGE);
+    await compose("up", "--detach", "--no-build");
+    const address = (await compose("port", "portcall", "8080")).split("\n")[0];
+    let healthz = 0;
+    for (let i = 0; i < 60 && healthz !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      healthz = await fetch(`http://${address}/healthz`).then(
+        (res) => res.status,
+        () => 0,
+      );
+    }
+    expect(healthz).toBe(200);
+    const token = await compose(
+      "exec",
+      "-T",
+      "portcall",
+      "portcall",
+      "token",
+      "create",
+      "--name",
+      "compose",
+      "--scope",
+      "admin",
+    );
+    const res = await fetch(`http://${address}/v1/hosts`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as { items: Array<{ id: string }> };
+    expect(items.map((host) => host.id)).toEqual(["local"]);
+    const volumes = await docker(
+      "volume",
+      "ls",
+      "--quiet",
+      "--filter",
+      `label=com.docker.compose.project=${project}`,
+    );
+    expect(volumes).toBe(`${project}_portcall-data`);
   });
 });
