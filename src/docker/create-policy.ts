@@ -111,7 +111,10 @@ export async function checkCreatedContainer(
 ): Promise<void> {
   const powers = await host.containerPowers(containerId);
   checkVolumes(powers.volumes, policy);
-  checkSpecPowers({ published: [], networks: [{ name: powers.namespaces.network, field: "network" }] }, policy);
+  checkSpecPowers(
+    { published: [], networks: [{ name: powers.namespaces.network, field: "network" }] },
+    policy,
+  );
 }
 
 /** Whether a namespace setting joins the host's, or another container's (which may itself be on the host's). */

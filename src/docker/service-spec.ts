@@ -121,8 +121,9 @@ export function applyServiceChanges(
   };
 }
 
-// Task template settings that give a task power over its node; portcall never sets them.
-const POWERS = ["CapabilityAdd", "Sysctls", "Privileges", "Devices", "Isolation"] as const;
+// Task template settings that give a task power over its node; portcall never sets them. Ulimits: an
+// `rtprio` limit lets a task take real-time priority without any capability, and starve the node's CPUs.
+const POWERS = ["CapabilityAdd", "Sysctls", "Privileges", "Devices", "Isolation", "Ulimits"] as const;
 
 // Swarm fills in `Isolation: "default"` by itself; an empty list or object asks for nothing either.
 const isSet = (value: unknown) =>
@@ -167,6 +168,8 @@ export function checkSwarmSpec(
   const mounts: NonNullable<ContainerSpec["mounts"]> = [];
   for (const mount of container.Mounts ?? []) {
     const { Type: type, Source: source = "", Target: target = "/", ReadOnly: readOnly = false } = mount;
+    // Each node expands Swarm's templates in a mount's paths: `/srv/{{print "." "." "/run"}}` is /run.
+    if (source.includes("{{") || target.includes("{{")) refuse(`its mount of ${target} has a template`);
     if (type === "bind") mounts.push({ type, source, target, readOnly });
     else if (type === "volume") {
       if (isSet((mount as { VolumeOptions?: { DriverConfig?: unknown } }).VolumeOptions?.DriverConfig)) {

@@ -106,6 +106,9 @@ export class SwarmCalls {
       asked.kind === "update" && image
         ? { ...asked, changes: { ...asked.changes, image: await this.pin(image, write.auth, options) } }
         : asked;
+    // Without credentials of its own an update keeps those the service was made with, and every node then
+    // sends them to the new image's registry, whichever it is: a new image brings its own, or empty ones.
+    const auth = image ? (write.auth ?? {}) : write.auth;
     for (let attempt = 1; ; attempt++) {
       const current = await this.inspectRaw(ref, options);
       const spec = changedSpec(current.Spec ?? {}, current.PreviousSpec, change, ref);
@@ -122,7 +125,7 @@ export class SwarmCalls {
               },
               _body: change.kind === "rollback" ? current.Spec : spec,
             },
-            ...(write.auth ? { authconfig: write.auth } : {}),
+            ...(auth ? { authconfig: auth } : {}),
             abortSignal,
           }),
         );
