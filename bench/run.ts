@@ -7,11 +7,15 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../test/support/server.js";
 import { coldStart } from "./scenarios/cold-start.js";
+import { events } from "./scenarios/events.js";
 import { exec } from "./scenarios/exec.js";
 import { fleet } from "./scenarios/fleet.js";
+import { fleetDeadHost } from "./scenarios/fleet-dead-host.js";
+import { fleetMany } from "./scenarios/fleet-many.js";
 import { inspect } from "./scenarios/inspect.js";
 import { list } from "./scenarios/list.js";
 import { logs } from "./scenarios/logs.js";
+import { pull } from "./scenarios/pull.js";
 import { runTrue } from "./scenarios/run-true.js";
 import { writeReport } from "./support/report.js";
 import type { Row } from "./support/runner.js";
@@ -21,9 +25,13 @@ const SCENARIOS: Array<[string, (bench: Bench) => Promise<Row[]>]> = [
   ["container inspect", inspect],
   ["container list", list],
   ["fleet list", fleet],
+  ["fleet list with a dead host", fleetDeadHost],
+  ["fleet list over many hosts", fleetMany],
   ["run true", runTrue],
-  ["logs as text", logs],
+  ["logs as text, NDJSON and SSE", logs],
+  ["event delivery", events],
   ["exec true", exec],
+  ["image pull", pull],
   ["cold start", coldStart],
 ];
 

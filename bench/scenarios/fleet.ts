@@ -1,10 +1,11 @@
 // The fleet list over N hosts against the list of one host, both through portcall, one call at a time. The
 // hosts are the same rig daemon registered under several ids, so each answer is the same size and what grows
 // with N is portcall's fan-out alone.
-import { Agent, get } from "node:http";
+import { Agent } from "node:http";
 import { alternateLoads, type LoadOptions, loadSide } from "../support/load.js";
 import { alternateCalls, compare, median, type Row } from "../support/runner.js";
 import { api, type Bench } from "../support/setup.js";
+import { socketRead } from "../support/streams.js";
 import { LISTED } from "./list.js";
 
 async function registerHosts(bench: Bench, count: number): Promise<void> {
@@ -19,19 +20,6 @@ async function registerHosts(bench: Bench, count: number): Promise<void> {
   }
 }
 
-/** One container list straight to the daemon's socket, read to its end. */
-function socketList(bench: Bench, agent: Agent, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    get({ socketPath: bench.daemon.socket, path, agent }, (res) => {
-      res.resume();
-      res.once("end", () =>
-        res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
-      );
-      res.once("error", reject);
-    }).once("error", reject);
-  });
-}
-
 /**
  * The floor under the ratio: the fleet's hosts are one daemon, so N lists cost it N times the work of one,
  * on the same CPUs. The same N lists straight to its socket, in parallel, against one, in turns.
@@ -42,8 +30,8 @@ async function daemonFloor(bench: Bench, hosts: number): Promise<string> {
   try {
     const rounds = await alternateCalls(
       Math.max(bench.budget.calls * 3, 3),
-      () => Promise.all(Array.from({ length: hosts }, () => socketList(bench, agent, path))),
-      () => socketList(bench, agent, path),
+      () => Promise.all(Array.from({ length: hosts }, () => socketRead(bench.daemon.socket, path, agent))),
+      () => socketRead(bench.daemon.socket, path, agent),
     );
     const floor = median(rounds.a) / median(rounds.b);
     return `the same ${hosts} lists straight to the socket, in parallel: ${floor.toFixed(2)}× one list`;

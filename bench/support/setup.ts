@@ -59,7 +59,8 @@ async function rigUp(): Promise<{ rig: RigState; broughtUp: boolean }> {
 }
 
 function cliEnv(rig: RigState) {
-  return { ...process.env, DOCKER_CONFIG: join(rig.rigDir, "docker-cli") };
+  // Builds as the rig's own (scripts/rig/daemons.sh): BuildKit would need buildx, which the rig does not have.
+  return { ...process.env, DOCKER_CONFIG: join(rig.rigDir, "docker-cli"), DOCKER_BUILDKIT: "0" };
 }
 
 export async function setUp(quick: boolean): Promise<Bench> {
