@@ -64,18 +64,57 @@ export function eventStream(
   c.header("Content-Type", NDJSON);
   return stream(c, async (out) => {
     out.onAbort(() => aborted.abort());
-    const send: Send = async (type, data, id) => {
-      await out.write(`${JSON.stringify({ type, ...data, ...(id ? { eventId: id } : {}) })}\n`);
-    };
+    const lines = gathered(out, () => aborted.abort());
+    const send: Send = (type, data, id) =>
+      lines.write(`${JSON.stringify({ type, ...data, ...(id ? { eventId: id } : {}) })}\n`);
     try {
       await produce(send, aborted.signal);
     } catch (error) {
       if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
     } finally {
+      await lines.drained();
       aborted.abort();
       release();
     }
   });
+}
+
+// How much text may gather while a write is on its way before the producer waits for the client.
+const GATHER_HIGH_WATER = 64 * 1024;
+
+/**
+ * Writes as they come, each at once when nothing is on its way, else gathered into the next write: a log of a
+ * million lines is a few thousand socket writes rather than a million, while a followed log's line still goes
+ * out the moment it arrives. The producer waits for the client once GATHER_HIGH_WATER is waiting.
+ */
+function gathered(out: { write(text: string): Promise<unknown> }, failed: () => void) {
+  let waiting = "";
+  let inFlight: Promise<void> | undefined;
+  // The last check of `waiting` and the reset of `inFlight` run in one step: no text is left behind unsent.
+  const pump = async () => {
+    try {
+      while (waiting) {
+        const text = waiting;
+        waiting = "";
+        await out.write(text);
+      }
+    } catch {
+      waiting = "";
+      failed();
+    } finally {
+      inFlight = undefined;
+    }
+  };
+  return {
+    async write(text: string): Promise<void> {
+      waiting += text;
+      inFlight ??= pump();
+      if (waiting.length >= GATHER_HIGH_WATER) await inFlight;
+    },
+    drained: async () => {
+      while (inFlight) await inFlight;
+    },
+  };
 }
 
 /**
