@@ -47,14 +47,19 @@ export function eventStream(
     return streamSSE(c, async (sse) => {
       sse.onAbort(() => aborted.abort());
       let count = 0;
+      const frames = gathered(sse, () => aborted.abort());
+      // One `data:` line suffices: JSON text holds no line break. Types and ids are portcall's own.
       const send: Send = (type, data, id) =>
-        sse.writeSSE({ event: type, id: id ?? String(++count), data: JSON.stringify({ type, ...data }) });
+        frames.write(
+          `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\nid: ${id ?? String(++count)}\n\n`,
+        );
       const keepAlive = keepAliveComments(sse);
       try {
         await produce(send, aborted.signal);
       } catch (error) {
         if (!aborted.signal.aborted) await send("error", { problem: fail(error) });
       } finally {
+        await frames.drained();
         clearInterval(keepAlive);
         aborted.abort();
         release();
@@ -83,9 +88,9 @@ export function eventStream(
 const GATHER_HIGH_WATER = 64 * 1024;
 
 /**
- * Writes as they come, each at once when nothing is on its way, else gathered into the next write: a log of a
- * million lines is a few thousand socket writes rather than a million, while a followed log's line still goes
- * out the moment it arrives. The producer waits for the client once GATHER_HIGH_WATER is waiting.
+ * Writes (NDJSON lines, SSE frames) as they come, each at once when nothing is on its way, else gathered into
+ * the next write: a log of a million lines is a few thousand socket writes rather than a million, while a
+ * followed log's line still goes out the moment it arrives. The producer waits for the client once GATHER_HIGH_WATER is waiting.
  */
 function gathered(out: { write(text: string): Promise<unknown> }, failed: () => void) {
   let waiting = "";
