@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type TestApp, testApp } from "../support/app.js";
 import { type Json, readJson } from "../support/http.js";
-import { describeWithRig, rig, rigDocker, rigHost } from "../support/rig.js";
+import { describeWithRig, removeServices, rig, rigDocker, rigHost } from "../support/rig.js";
 
 const swarmDaemon = () => rig().swarm?.daemon ?? "rig4";
 
@@ -80,14 +80,7 @@ describeWithRig("attacking Swarm services through portcall", () => {
     trap = await passwordTrap();
   });
   afterAll(async () => {
-    await Promise.all(
-      made.map((name) =>
-        docker()
-          .getService(name)
-          .remove()
-          .catch(() => {}),
-      ),
-    );
+    await removeServices(swarmDaemon(), made);
     await new Promise((resolve) => trap?.server.close(resolve));
   });
 

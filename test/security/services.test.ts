@@ -2,7 +2,15 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type TestApp, testApp } from "../support/app.js";
 import { type Json, readJson } from "../support/http.js";
-import { bindBackedVolume, describeWithRig, dockerCli, rig, rigDocker, rigHost } from "../support/rig.js";
+import {
+  bindBackedVolume,
+  describeWithRig,
+  dockerCli,
+  removeServices,
+  rig,
+  rigDocker,
+  rigHost,
+} from "../support/rig.js";
 
 const swarmDaemon = () => rig().swarm?.daemon ?? "rig4";
 
@@ -59,14 +67,7 @@ describeWithRig("changing a Swarm service someone else gave more power", () => {
     await bindBackedVolume(swarmDaemon(), volume, "/etc");
   });
   afterAll(async () => {
-    await Promise.all(
-      made.map((name) =>
-        docker()
-          .getService(name)
-          .remove()
-          .catch(() => {}),
-      ),
-    );
+    await removeServices(swarmDaemon(), made);
     // The service's tasks go first; the volume can only go once nothing holds it.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await dockerCli(swarmDaemon(), "volume", "rm", "-f", volume).catch(() => {});

@@ -62,6 +62,19 @@ export function bindBackedVolume(name: string, volume: string, hostPath: string)
   );
 }
 
+/** Removes Swarm services from a rig manager, those already gone included: a test's cleanup. */
+export async function removeServices(name: string, services: string[]): Promise<void> {
+  const docker = rigDocker(name);
+  await Promise.all(
+    services.map((service) =>
+      docker
+        .getService(service)
+        .remove()
+        .catch(() => {}),
+    ),
+  );
+}
+
 export async function rigCommand(...args: string[]): Promise<void> {
   await run("bash", [RIG_SCRIPT, ...args]);
 }

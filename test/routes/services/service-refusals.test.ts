@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type TestApp, testApp } from "../../support/app.js";
 import { type Json, readJson } from "../../support/http.js";
-import { describeWithRig, rig, rigDocker, rigHost } from "../../support/rig.js";
+import { describeWithRig, removeServices, rig, rigDocker, rigHost } from "../../support/rig.js";
 
 const swarmDaemon = () => rig().swarm?.daemon ?? "rig4";
 const unique = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
@@ -29,17 +29,7 @@ describeWithRig("Swarm services: what is refused", () => {
   beforeAll(async () => {
     app = await testApp({ hosts: [rigHost(swarmDaemon(), "swarm"), rigHost("rig1")] });
   });
-  afterAll(async () => {
-    const docker = rigDocker(swarmDaemon());
-    await Promise.all(
-      made.map((name) =>
-        docker
-          .getService(name)
-          .remove()
-          .catch(() => {}),
-      ),
-    );
-  });
+  afterAll(() => removeServices(swarmDaemon(), made));
 
   it("refuses a privileged or bind-mounting spec before the daemon sees it", async () => {
     const privileged = unique("priv");
