@@ -86,7 +86,7 @@ export class DockerHost {
     this.stats = new StatsCalls(this.engine);
     this.hostEvents = new EventCalls(this.engine);
     this.execs = new ExecCalls(this.engine);
-    this.swarm = new SwarmCalls(this.engine, this.volumes);
+    this.swarm = new SwarmCalls(this.engine, this.volumes, this.networks);
   }
 
   static async connect(options: DockerHostOptions): Promise<DockerHost> {

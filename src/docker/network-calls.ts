@@ -19,7 +19,12 @@ export class NetworkCalls {
   async inspect(ref: string, options: CallOptions): Promise<Network> {
     return toNetwork(
       await this.engine.call(options, { kind: "network", ref }, (abortSignal) =>
-        this.engine.dial<EngineNetwork>({ path: `/networks/${ref}`, method: "GET", abortSignal }),
+        // Encoded: a ref may come from a spec someone else wrote on the daemon, not only through our grammar.
+        this.engine.dial<EngineNetwork>({
+          path: `/networks/${encodeURIComponent(ref)}`,
+          method: "GET",
+          abortSignal,
+        }),
       ),
     );
   }

@@ -8,6 +8,7 @@ import type { Engine } from "./engine.js";
 import type { EngineInfo } from "./host-info-mapper.js";
 import type { RegistryAuth } from "./image-calls.js";
 import { logsOf } from "./log-frames.js";
+import type { NetworkCalls } from "./network-calls.js";
 import {
   type EngineNode,
   type EngineService,
@@ -45,6 +46,7 @@ export class SwarmCalls {
   constructor(
     private readonly engine: Engine,
     private readonly volumes: VolumeCalls,
+    private readonly networks: NetworkCalls,
   ) {}
 
   async role(options: CallOptions): Promise<SwarmRole> {
@@ -228,23 +230,15 @@ export class SwarmCalls {
    */
   private async check(spec: SwarmServiceSpec, policy: Record<string, unknown>, options: CallOptions) {
     checkVolumes(await this.volumes.settings(namedVolumes(spec), options), policy);
-    const hostTargets = new Set<string>();
-    for (const target of new Set(networkTargets(spec))) {
-      if (await this.isHostNetwork(target, options)) hostTargets.add(target);
-    }
-    checkSwarmSpec(spec, policy, hostTargets);
+    const targets = [...new Set(networkTargets(spec))];
+    const onHost = await Promise.all(targets.map((target) => this.isHostNetwork(target, options)));
+    checkSwarmSpec(spec, policy, new Set(targets.filter((_, index) => onHost[index])));
   }
 
   private async isHostNetwork(target: string, options: CallOptions): Promise<boolean> {
     if (target === "host") return true;
     try {
-      const network = await this.get<{ Driver?: string }>(
-        `/networks/${encodeURIComponent(target)}`,
-        undefined,
-        options,
-        "network",
-      );
-      return network.Driver === "host";
+      return (await this.networks.inspect(target, options)).driver === "host";
     } catch (error) {
       // A network the daemon does not know is one Swarm refuses to schedule on, not the host's.
       if (error instanceof ApiError && error.code === "network_not_found") return false;
@@ -256,7 +250,7 @@ export class SwarmCalls {
     path: string,
     query: Record<string, string> | undefined,
     options: CallOptions,
-    kind?: "service" | "node" | "network",
+    kind?: "service" | "node",
   ): Promise<T> {
     const ref = decodeURIComponent(path.split("/")[2] ?? "");
     return this.engine.call(options, kind ? { kind, ref } : undefined, (abortSignal) =>
