@@ -117,15 +117,18 @@ sshd_greets() {
 # What dockerode and `docker -H ssh://` do: an HTTP request through `docker
 # system dial-stdio` in a session. HTTP/1.0 makes the engine close the
 # connection, which ends dial-stdio and the session.
+# The daemon's answer on stdout; what the CLI says on stderr is kept apart: once
+# the answer is in, dial-stdio may still log a race of its own closing the
+# socket ("error while CloseWrite"), which is no failure of the ping.
 ssh_dial_ping() {
-	printf 'GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n' | ssh_cmd docker system dial-stdio 2>&1
+	printf 'GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n' | ssh_cmd docker system dial-stdio 2>"$1"
 }
 
 check_ssh() {
-	local out
-	out=$(ssh_dial_ping || true)
+	local out err="$SSH_DIR/dial-stdio.err"
+	out=$(ssh_dial_ping "$err" || true)
 	if [[ $(tail -n1 <<<"$out") != OK ]]; then
-		echo "$out" | tail -n 5 >&2
+		{ echo "$out"; cat "$err"; } | tail -n 5 >&2
 		tail_log "$SSH_LOG"
 		die "docker system dial-stdio over ssh://$SSH_USER@$SSH_ADDR did not reach $SSH_DAEMON"
 	fi
