@@ -159,7 +159,7 @@ export async function openPostgresStore(
   return {
     db,
     hosts: new PostgresHostStore(db),
-    tokens: new PostgresTokenStore(db),
+    tokens: new PostgresTokenStore(db, pool),
     audit: new KyselyAuditStore(db),
     runs: new PostgresRunStore(db),
     idempotency: new PostgresIdempotencyStore(db),
