@@ -96,7 +96,7 @@ export async function setUp(quick: boolean): Promise<Bench> {
   const entry = existsSync(BUNDLE) ? "bundle" : "source";
   const server = await startFreshServer(
     { DOCKER_HOST: daemon.dockerHost, PORTCALL_HOST: "127.0.0.1" },
-    entry === "bundle" ? [BUNDLE] : FROM_SOURCE,
+    serverEntry({ entry }),
   );
   const docker = new Dockerode({ socketPath: daemon.socket });
   const value = randomUUID();
@@ -133,6 +133,10 @@ export async function setUp(quick: boolean): Promise<Bench> {
     sleepers,
   };
 }
+
+/** How a server of the bench is started: the bundle when there is one, else the source. */
+export const serverEntry = (bench: Pick<Bench, "entry">): string[] =>
+  bench.entry === "bundle" ? [BUNDLE] : FROM_SOURCE;
 
 /** Everything the suite started or made: its containers, the server and its data folder, the load process, the rig. */
 export async function tearDown(bench: Bench): Promise<void> {
