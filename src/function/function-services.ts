@@ -57,7 +57,10 @@ export async function createFunctionServices(
     keyFile: config.signingKeyFile,
     pem: config.signingKeyPem,
   });
-  const store = await openStore(config.dataDir, config.databaseUrl, { maxConnections: 2 });
+  const store = await openStore(config.dataDir, config.databaseUrl, {
+    maxConnections: 2,
+    tokenChanges: false,
+  });
   try {
     const services = assembleServices({
       store,

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, sql } from "kysely";
 import { backfillTokenChains } from "../kysely-shared/migrations.js";
+import { TOKENS_CHANNEL } from "./token-changes.js";
 
 // The same names, in the same order, as SQLite's list (`../sqlite/migrations.ts`), each written for PostgreSQL:
 // a store of either kind at one name holds the same tables. Append only, as there.
@@ -174,6 +175,21 @@ export const migrations: Record<string, Migration> = {
         .addColumn("lease_until", text)
         .addColumn("owner", text)
         .execute();
+    },
+  },
+  "0010_token_change_notices": {
+    // Every commit that could turn an active token inactive notifies the replicas' change feeds
+    // (./token-changes.ts), whoever writes it: a replica, the CLI, an older portcall, SQL by hand.
+    async up(db: Kysely<unknown>) {
+      await sql`create function portcall_tokens_changed() returns trigger language plpgsql as $$
+        begin
+          perform pg_notify(${sql.lit(TOKENS_CHANNEL)}, '');
+          return null;
+        end $$`.execute(db);
+      await sql`create trigger tokens_changed after update of revoked_at, id or delete or truncate on tokens
+        for each statement execute function portcall_tokens_changed()`.execute(db);
+      await sql`create trigger token_ancestors_changed after insert or update or delete or truncate
+        on token_ancestors for each statement execute function portcall_tokens_changed()`.execute(db);
     },
   },
 };

@@ -10,6 +10,7 @@ import { migrations } from "./migrations.js";
 import { PostgresRegistryStore } from "./registries.js";
 import { PostgresRunStore } from "./runs.js";
 import type { PostgresSchema } from "./schema.js";
+import { TokenChangeFeed } from "./token-changes.js";
 import { PostgresTokenStore } from "./tokens.js";
 
 /** The PostgreSQL store, with its Kysely handle for what only PostgreSQL tests look at. */
@@ -68,6 +69,12 @@ async function migrate(db: Kysely<PostgresSchema>): Promise<void> {
 }
 
 export type PostgresPoolOptions = {
+  /**
+   * Whether tokens read as active are kept while a LISTEN connection of their own hears every change of the
+   * tokens (true by default). Off for a function instance: frozen between invocations, its feed would be stale
+   * at each thaw anyway, and its connection one more on the server for each instance.
+   */
+  tokenChanges?: boolean;
   /**
    * Most connections held at once (10 by default). A function instance answers one invocation at a time,
    * and its instances are many: a few each keeps them from using up the server's `max_connections`.
@@ -156,10 +163,12 @@ export async function openPostgresStore(
   } catch (error) {
     return fail("migrate its PostgreSQL store", error);
   }
+  const feed = options.tokenChanges === false ? undefined : new TokenChangeFeed(url);
+  feed?.start();
   return {
     db,
     hosts: new PostgresHostStore(db),
-    tokens: new PostgresTokenStore(db, pool),
+    tokens: new PostgresTokenStore(db, pool, feed),
     audit: new KyselyAuditStore(db),
     runs: new PostgresRunStore(db),
     idempotency: new PostgresIdempotencyStore(db),
@@ -168,6 +177,9 @@ export async function openPostgresStore(
     check: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await feed?.close();
+      await db.destroy();
+    },
   };
 }

@@ -13,7 +13,9 @@ import {
   toStanding,
 } from "../kysely-shared/tokens.js";
 import type { TokenRecord, TokenStanding } from "../ports/tokens.js";
+import { ActiveTokens } from "./active-tokens.js";
 import type { PostgresSchema } from "./schema.js";
+import type { TokenChangeFeed } from "./token-changes.js";
 
 type Trx = Transaction<PostgresSchema>;
 
@@ -47,14 +49,20 @@ const holdChains = (trx: Trx) => sql`select pg_advisory_xact_lock(${CHAINS_LOCK}
 /** Tokens, with their chains in `token_ancestors` (one row per token and ancestor) so both ways are an index. */
 export class PostgresTokenStore extends KyselyTokens {
   private readonly standingStatement: pg.QueryConfig<[string]>;
+  private readonly active: ActiveTokens | undefined;
 
-  /** `pool` is the pool under `db`: the standing read is a named statement on its connections. */
+  /**
+   * `pool` is the pool under `db`: the standing read is a named statement on its connections. With a `feed`,
+   * tokens read as active are kept while it is live and has heard no change since (see `ActiveTokens`).
+   */
   constructor(
     private readonly db: Kysely<PostgresSchema>,
     private readonly pool: pg.Pool,
+    feed?: TokenChangeFeed,
   ) {
     super(db);
     this.standingStatement = { name: "portcall_token_standing", text: standingQuery(db).sql };
+    this.active = feed && new ActiveTokens(feed);
   }
 
   /**
@@ -62,11 +70,15 @@ export class PostgresTokenStore extends KyselyTokens {
    * instead of on every request, which cut the read to about a third here (bench/scenarios/read-path-postgres).
    */
   override async standing(id: string): Promise<TokenStanding> {
+    if (this.active?.has(id)) return "active";
+    const before = this.active?.mark();
     const { rows } = await this.pool.query<StandingRow, [string]>({
       ...this.standingStatement,
       values: [id],
     });
-    return toStanding(rows[0]);
+    const standing = toStanding(rows[0]);
+    if (standing === "active" && before) this.active?.add(id, before);
+    return standing;
   }
 
   /** Under the shared lock no revoke runs, so the chain checked is the chain as it stands when this commits. */
@@ -104,11 +116,14 @@ export class PostgresTokenStore extends KyselyTokens {
   }
 
   /** The update starts after the lock is held, so it sees every token minted below `id` before it. */
-  revoke(id: string, at: string): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
+  async revoke(id: string, at: string): Promise<string[]> {
+    const revoked = await this.db.transaction().execute(async (trx) => {
       await holdChains(trx);
       return stampRevoked(trx, id, at);
     });
+    // Here at once, before the feed brings this commit's notification back: the caller answers next.
+    this.active?.forget();
+    return revoked;
   }
 
   /**

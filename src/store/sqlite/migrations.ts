@@ -171,4 +171,9 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable("idempotency_keys").addColumn("owner", "text").execute();
     },
   },
+  "0010_token_change_notices": {
+    // PostgreSQL's notices of token changes, for the replicas' caches of active tokens; SQLite's store keeps
+    // no such cache (its standing read is a prepared statement in the same process), so nothing to add here.
+    async up() {},
+  },
 };
