@@ -12,6 +12,7 @@ import { events } from "./scenarios/events.js";
 import { exec } from "./scenarios/exec.js";
 import { fleet } from "./scenarios/fleet.js";
 import { fleetDeadHost } from "./scenarios/fleet-dead-host.js";
+import { fleetDistinct } from "./scenarios/fleet-distinct.js";
 import { fleetMany } from "./scenarios/fleet-many.js";
 import { inspect } from "./scenarios/inspect.js";
 import { list } from "./scenarios/list.js";
@@ -30,6 +31,7 @@ const SCENARIOS: Array<[string, (bench: Bench) => Promise<Row[]>]> = [
   ["fleet list", fleet],
   ["fleet list with a dead host", fleetDeadHost],
   ["fleet list over many hosts", fleetMany],
+  ["fleet list over distinct daemons", fleetDistinct],
   ["run true", runTrue],
   ["logs as text, NDJSON and SSE", logs],
   ["event delivery", events],

@@ -10,7 +10,7 @@ import { socketRead, socketText } from "../support/streams.js";
 import { LISTED } from "./list.js";
 
 /** The rig's daemons that answer now: the tests may have stopped one, and the fleet must be all live. */
-async function liveDaemons(bench: Bench): Promise<Array<[string, RigDaemon]>> {
+export async function liveDaemons(bench: Bench): Promise<Array<[string, RigDaemon]>> {
   const answers = await Promise.all(
     Object.entries(bench.rig.daemons).map(async (entry) =>
       (await socketRead(entry[1].socket, "/_ping").then(
