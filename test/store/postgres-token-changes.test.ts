@@ -6,6 +6,7 @@ import type { TokenRecord } from "../../src/store/ports/tokens.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/open.js";
 import { FEED_APPLICATION_NAME } from "../../src/store/postgres/token-changes.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../support/postgres.js";
+import { silently } from "../support/postgres-proxy.js";
 
 const record = (id: string): TokenRecord => ({
   id,
@@ -41,6 +42,8 @@ describeWithPostgres("replicas keeping the tokens they read as active", () => {
 
   /** Hand-written SQL on the database, as an operator (or an older portcall) writes it. */
   const query = (text: string, values: unknown[] = []) => sqlClient.query(text, values);
+  /** A revoke nobody is told of: only a kept answer still says active after it. */
+  const revokeSilently = (token: string) => silently(sqlClient, token);
   /** Until both replicas' feeds listen, and a little more for their first pings to come back. */
   const feedsLive = async () => {
     for (let i = 0; i < 100 && (await feedBackends()).length < 2; i++) await sleep(50);
@@ -75,14 +78,23 @@ describeWithPostgres("replicas keeping the tokens they read as active", () => {
     expect(await elsewhere.tokens.standing(id)).toBe("active");
   };
 
+  /**
+   * Tries until both replicas answer a token read before a silent revoke as active: a busy machine can delay
+   * a ping past the second that keeps the feeds live, and then they read (as they must).
+   */
+  const keptEverywhere = async (): Promise<number> => {
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      await activeEverywhere();
+      await revokeSilently(id);
+      const answers = [await here.tokens.standing(id), await elsewhere.tokens.standing(id)];
+      if (answers.every((answer) => answer === "active")) return attempt;
+      await sleep(100);
+    }
+    return Number.POSITIVE_INFINITY;
+  };
+
   it("answers a token it read as active again without reading the store", async () => {
-    await activeEverywhere();
-    // Triggers off for this session: a change nobody is told of. Only a kept answer still says active.
-    await query("begin; set local session_replication_role = replica");
-    await query("update tokens set revoked_at = $1 where id = $2", ["2026-06-01T00:00:00.000Z", id]);
-    await query("commit");
-    expect(await here.tokens.standing(id)).toBe("active");
-    expect(await elsewhere.tokens.standing(id)).toBe("active");
+    expect(await keptEverywhere()).toBeLessThan(20);
   });
 
   it("refuses a token revoked on another replica within milliseconds, and at once on the replica that revoked it", async () => {
@@ -111,10 +123,9 @@ describeWithPostgres("replicas keeping the tokens they read as active", () => {
     expect(pids).toHaveLength(2);
     for (const backend of pids) execFileSync("kill", ["-STOP", String(backend)]);
     try {
-      await query("begin; set local session_replication_role = replica");
+      // A revoke the stalled feeds cannot hear; the pool's own connections are not stalled.
       await query("update tokens set revoked_at = $1 where id = $2", ["2026-06-01T00:00:00.000Z", id]);
-      await query("commit");
-      // Unseen, the change is refused once the feeds' last proof is a second old: reads go to the store.
+      // Unheard, the change is refused once the feeds' last proof is a second old: reads go to the store.
       const [there, mine] = await Promise.all([
         msUntilRefused(elsewhere, id, 3_000),
         msUntilRefused(here, id, 3_000),
@@ -129,16 +140,10 @@ describeWithPostgres("replicas keeping the tokens they read as active", () => {
   it("forgets what it kept when its feed's connection is cut, and keeps again once it listens anew", async () => {
     await activeEverywhere();
     for (const pid of await feedBackends()) await query("select pg_terminate_backend($1)", [pid]);
-    await query("begin; set local session_replication_role = replica");
-    await query("update tokens set revoked_at = $1 where id = $2", ["2026-06-01T00:00:00.000Z", id]);
-    await query("commit");
+    await revokeSilently(id);
     expect(await msUntilRefused(elsewhere, id, 1_000)).toBeLessThan(250);
     // Back within its retry: a token read now is kept again, so a change nobody is told of goes unseen.
     await feedsLive();
-    await activeEverywhere();
-    await query("begin; set local session_replication_role = replica");
-    await query("update tokens set revoked_at = $1 where id = $2", ["2026-06-01T00:00:00.000Z", id]);
-    await query("commit");
-    expect(await elsewhere.tokens.standing(id)).toBe("active");
+    expect(await keptEverywhere()).toBeLessThan(20);
   });
 });

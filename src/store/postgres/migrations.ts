@@ -179,17 +179,21 @@ export const migrations: Record<string, Migration> = {
   },
   "0010_token_change_notices": {
     // Every commit that could turn an active token inactive notifies the replicas' change feeds
-    // (./token-changes.ts), whoever writes it: a replica, the CLI, an older portcall, SQL by hand.
+    // (./token-changes.ts), whoever writes it: a replica, the CLI, an older portcall, SQL by hand. Inserts too:
+    // a revoked ancestor put back (a restored row) turns its chain inactive. ALWAYS: also where changes
+    // arrive by replication, or in a session that set session_replication_role = replica.
     async up(db: Kysely<unknown>) {
       await sql`create function portcall_tokens_changed() returns trigger language plpgsql as $$
         begin
           perform pg_notify(${sql.lit(TOKENS_CHANNEL)}, '');
           return null;
         end $$`.execute(db);
-      await sql`create trigger tokens_changed after update of revoked_at, id or delete or truncate on tokens
-        for each statement execute function portcall_tokens_changed()`.execute(db);
+      await sql`create trigger tokens_changed after insert or update of revoked_at, id or delete or truncate
+        on tokens for each statement execute function portcall_tokens_changed()`.execute(db);
       await sql`create trigger token_ancestors_changed after insert or update or delete or truncate
         on token_ancestors for each statement execute function portcall_tokens_changed()`.execute(db);
+      await sql`alter table tokens enable always trigger tokens_changed`.execute(db);
+      await sql`alter table token_ancestors enable always trigger token_ancestors_changed`.execute(db);
     },
   },
 };

@@ -163,7 +163,7 @@ export async function openPostgresStore(
   } catch (error) {
     return fail("migrate its PostgreSQL store", error);
   }
-  const feed = options.tokenChanges === false ? undefined : new TokenChangeFeed(url);
+  const feed = options.tokenChanges === false ? undefined : new TokenChangeFeed(url, pool);
   feed?.start();
   return {
     db,

@@ -6,6 +6,14 @@ export const TOKENS_CHANNEL = "portcall_tokens";
 
 export const FEED_APPLICATION_NAME = "portcall-token-changes";
 
+/**
+ * Which tables a connection reads: its server (by start time), its database, and the tables' own ids. Two
+ * connections that agree read the same rows; a move to another server or database (a DNS switch-over), or
+ * tables dropped and made again (a restore with --clean), changes it.
+ */
+const IDENTITY = `current_database() || '/' || pg_postmaster_start_time() || '/' ||
+  'tokens'::regclass::oid || '/' || 'token_ancestors'::regclass::oid`;
+
 export type TokenChangeOptions = {
   /** How often the feed proves itself live by a notification to itself. */
   pingMs: number;
@@ -18,33 +26,48 @@ export type TokenChangeOptions = {
 
 export const DEFAULT_TOKEN_CHANGES: TokenChangeOptions = { pingMs: 250, staleMs: 1_000 };
 
+type Ping = { sentAt: number; heard: boolean; vouched: boolean };
+
 /**
  * What tells a replica that tokens changed in the database, so that it may keep what it read of them: a
  * connection of its own that LISTENs on the channel the database's triggers notify on at every commit that
- * revokes, deletes or chains tokens (any writer: another replica, the CLI, an older version, hand-written
- * SQL). `generation` counts the changes seen; `live()` says whether every change committed more than
- * `staleMs` ago has been seen.
+ * makes, revokes, deletes or chains tokens (any writer: another replica, the CLI, an older version, SQL by
+ * hand; the triggers fire under replication too). `generation` counts the changes seen; `live()` says whether
+ * every change committed more than `staleMs` ago in the tables the pool reads has been seen.
  *
- * Liveness is proven, not assumed: the feed notifies itself every `pingMs`. PostgreSQL delivers the
- * notifications of a channel's listeners in commit order, so once the feed hears a ping, it has heard every
- * change committed before that ping was sent. A connection that broke, or that stalls, stops proving it; the
- * feed then is not live, and what relies on it reads the store instead, until it is live again.
+ * Liveness is proven, not assumed: every `pingMs` a notification goes out through the pool that the reads use,
+ * and counts once the feed hears it and the pool's connection said it reads the same tables as the feed's
+ * (`IDENTITY`). PostgreSQL delivers a channel's notifications in commit order, so a ping heard means every
+ * change committed before it was heard too. Each new pool connection says which tables it reads as well. A
+ * connection that broke or stalls stops proving; one that reads other tables than the feed (a switch-over
+ * that moved the pool but not the feed, tables made again) makes the feed start over; meanwhile the feed is
+ * not live, and what relies on it reads the store.
  */
 export class TokenChangeFeed {
   private client: pg.Client | undefined;
+  /** What the feed's connection reads (`IDENTITY`), once it listens. */
+  private identity: string | undefined;
   private pinger: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
-  /** When the newest ping heard was sent (performance.now()). */
+  /** When the newest ping that counts was sent (performance.now()). */
   private provenAt = Number.NEGATIVE_INFINITY;
-  private readonly pings = new Map<string, number>();
+  private readonly pings = new Map<string, Ping>();
   private readonly pingChannel = `portcall_ping_${randomBytes(8).toString("hex")}`;
   private changes = 0;
 
   constructor(
     private readonly url: string,
+    private readonly pool: pg.Pool,
     private readonly options: TokenChangeOptions = DEFAULT_TOKEN_CHANGES,
-  ) {}
+  ) {
+    pool.on("connect", (connection) => {
+      connection
+        .query<{ identity: string }>(`select ${IDENTITY} as identity`)
+        .then(({ rows }) => this.vouch(rows[0]?.identity))
+        .catch(() => {});
+    });
+  }
 
   /** Counts the changes heard, and every (re)connection, since what was read before either may be stale. */
   get generation(): number {
@@ -55,7 +78,7 @@ export class TokenChangeFeed {
     return now - this.provenAt <= this.options.staleMs;
   }
 
-  /** Connects in the background: until the first ping comes back, the feed is not live. */
+  /** Connects in the background: until a ping counts, the feed is not live. */
   start(): void {
     if (this.closed) return;
     // Named, so that an operator (and a test) can tell it in pg_stat_activity.
@@ -72,11 +95,14 @@ export class TokenChangeFeed {
     client
       .connect()
       .then(() => client.query(`listen ${TOKENS_CHANNEL}; listen ${this.pingChannel}`))
-      .then(() => {
+      .then(() => client.query<{ identity: string }>(`select ${IDENTITY} as identity`))
+      .then(({ rows }) => {
+        if (this.client !== client) return;
+        this.identity = rows[0]?.identity;
         // Whatever was read while no connection listened may be stale.
         this.changes++;
-        this.pinger = setInterval(() => this.ping(client), this.options.pingMs).unref();
-        this.ping(client);
+        this.pinger = setInterval(() => this.ping(), this.options.pingMs).unref();
+        this.ping();
       })
       .catch(lost);
   }
@@ -94,27 +120,55 @@ export class TokenChangeFeed {
       this.changes++;
       return;
     }
-    const sentAt = this.pings.get(payload ?? "");
-    if (sentAt === undefined) return;
-    // A ping heard proves those sent before it too; they are done with.
-    for (const [id, at] of this.pings) if (at <= sentAt) this.pings.delete(id);
-    this.provenAt = Math.max(this.provenAt, sentAt);
+    const ping = this.pings.get(payload ?? "");
+    if (!ping) return;
+    ping.heard = true;
+    this.count(ping);
   }
 
-  private ping(client: pg.Client): void {
+  /** A pool connection's word on which tables it reads: others than the feed's, and the feed starts over. */
+  private vouch(identity: string | undefined, ping?: Ping): void {
+    if (this.identity === undefined) return;
+    if (identity !== this.identity) {
+      if (this.client) this.reconnect(this.client);
+      return;
+    }
+    if (!ping) return;
+    ping.vouched = true;
+    this.count(ping);
+  }
+
+  private count(ping: Ping): void {
+    if (!ping.heard || !ping.vouched) return;
+    // A ping that counts proves those sent before it too; they are done with.
+    for (const [id, other] of this.pings) if (other.sentAt <= ping.sentAt) this.pings.delete(id);
+    this.provenAt = Math.max(this.provenAt, ping.sentAt);
+  }
+
+  private ping(): void {
     const id = randomBytes(6).toString("hex");
-    this.pings.set(id, performance.now());
-    // Pings the connection never answers pile up only until it is replaced.
+    const ping: Ping = { sentAt: performance.now(), heard: false, vouched: false };
+    this.pings.set(id, ping);
+    // Pings that never count pile up only until the feed starts over.
     if (this.pings.size > 64) this.pings.delete(this.pings.keys().next().value as string);
-    client.query("select pg_notify($1, $2)", [this.pingChannel, id]).catch(() => this.reconnect(client));
+    this.pool
+      .query<{ identity: string }>(`select pg_notify($1, $2), ${IDENTITY} as identity`, [
+        this.pingChannel,
+        id,
+      ])
+      .then(({ rows }) => this.vouch(rows[0]?.identity, ping))
+      // The pool out of reach: no ping counts, and the feed goes stale by itself.
+      .catch(() => {});
   }
 
   private reconnect(client: pg.Client): void {
     if (this.client !== client || this.closed) return;
     this.client = undefined;
+    this.identity = undefined;
     clearInterval(this.pinger);
     this.provenAt = Number.NEGATIVE_INFINITY;
     this.pings.clear();
+    this.changes++;
     client.removeAllListeners("end");
     client.on("error", () => {});
     client.end().catch(() => {});
