@@ -58,6 +58,7 @@ async function withServices(work: (services: Services) => Promise<void>): Promis
   const services = await createServices(
     config,
     createLogger(level, (line) => process.stderr.write(line)),
+    { tokenChanges: false },
   );
   try {
     await work(services);

@@ -155,9 +155,16 @@ export function assembleServices(parts: ServiceParts): RunningServices {
   };
 }
 
-/** Everything the app needs, built from the configuration; the only place that does start-up I/O. */
-export async function createServices(config: Config, logger: Logger): Promise<RunningServices> {
-  const store = await openStore(config.dataDir, config.databaseUrl);
+/**
+ * Everything the app needs, built from the configuration; the only place that does start-up I/O. A command of
+ * the CLI asks for no `tokenChanges`: it answers no requests, so it has no use for a feed of token changes.
+ */
+export async function createServices(
+  config: Config,
+  logger: Logger,
+  options: { tokenChanges?: boolean } = {},
+): Promise<RunningServices> {
+  const store = await openStore(config.dataDir, config.databaseUrl, options);
   const services = assembleServices({
     store,
     secrets: await SecretBox.load({ dataDir: config.dataDir, secretKey: config.secretKey }),
