@@ -55,18 +55,29 @@ export class TokenChangeFeed {
   private readonly pings = new Map<string, Ping>();
   private readonly pingChannel = `portcall_ping_${randomBytes(8).toString("hex")}`;
   private changes = 0;
+  /** What each pool connection said it reads, when it opened or at its latest ping. */
+  private readonly reads = new WeakMap<pg.ClientBase, string>();
 
   constructor(
     private readonly url: string,
     private readonly pool: pg.Pool,
     private readonly options: TokenChangeOptions = DEFAULT_TOKEN_CHANGES,
   ) {
+    // Queued before anything the pool's caller sends on the connection, so answered before it too.
     pool.on("connect", (connection) => {
       connection
         .query<{ identity: string }>(`select ${IDENTITY} as identity`)
-        .then(({ rows }) => this.vouch(rows[0]?.identity))
+        .then(({ rows }) => this.vouch(connection, rows[0]?.identity))
         .catch(() => {});
     });
+  }
+
+  /**
+   * Whether a read made on this pool connection may be kept: it reads the tables the feed hears. A pool can
+   * hold connections to two databases at once (a switch-over: those opened before it and after).
+   */
+  hears(connection: pg.ClientBase): boolean {
+    return this.identity !== undefined && this.reads.get(connection) === this.identity;
   }
 
   /** Counts the changes heard, and every (re)connection, since what was read before either may be stale. */
@@ -127,7 +138,8 @@ export class TokenChangeFeed {
   }
 
   /** A pool connection's word on which tables it reads: others than the feed's, and the feed starts over. */
-  private vouch(identity: string | undefined, ping?: Ping): void {
+  private vouch(connection: pg.ClientBase, identity: string | undefined, ping?: Ping): void {
+    if (identity !== undefined) this.reads.set(connection, identity);
     if (this.identity === undefined) return;
     if (identity !== this.identity) {
       if (this.client) this.reconnect(this.client);
@@ -151,14 +163,28 @@ export class TokenChangeFeed {
     this.pings.set(id, ping);
     // Pings that never count pile up only until the feed starts over.
     if (this.pings.size > 64) this.pings.delete(this.pings.keys().next().value as string);
-    this.pool
-      .query<{ identity: string }>(`select pg_notify($1, $2), ${IDENTITY} as identity`, [
-        this.pingChannel,
-        id,
-      ])
-      .then(({ rows }) => this.vouch(rows[0]?.identity, ping))
+    void this.pingThrough(id, ping);
+  }
+
+  /** On a pool connection of its own choosing, so that its answer says which tables that connection reads. */
+  private async pingThrough(id: string, ping: Ping): Promise<void> {
+    let connection: pg.PoolClient;
+    try {
+      connection = await this.pool.connect();
+    } catch {
       // The pool out of reach: no ping counts, and the feed goes stale by itself.
-      .catch(() => {});
+      return;
+    }
+    try {
+      const { rows } = await connection.query<{ identity: string }>(
+        `select pg_notify($1, $2), ${IDENTITY} as identity`,
+        [this.pingChannel, id],
+      );
+      this.vouch(connection, rows[0]?.identity, ping);
+      connection.release();
+    } catch (error) {
+      connection.release(error instanceof Error ? error : true);
+    }
   }
 
   private reconnect(client: pg.Client): void {

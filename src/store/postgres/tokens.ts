@@ -50,6 +50,7 @@ const holdChains = (trx: Trx) => sql`select pg_advisory_xact_lock(${CHAINS_LOCK}
 export class PostgresTokenStore extends KyselyTokens {
   private readonly standingStatement: pg.QueryConfig<[string]>;
   private readonly active: ActiveTokens | undefined;
+  private readonly feed: TokenChangeFeed | undefined;
 
   /**
    * `pool` is the pool under `db`: the standing read is a named statement on its connections. With a `feed`,
@@ -62,6 +63,7 @@ export class PostgresTokenStore extends KyselyTokens {
   ) {
     super(db);
     this.standingStatement = { name: "portcall_token_standing", text: standingQuery(db).sql };
+    this.feed = feed;
     this.active = feed && new ActiveTokens(feed);
   }
 
@@ -72,12 +74,23 @@ export class PostgresTokenStore extends KyselyTokens {
   override async standing(id: string): Promise<TokenStanding> {
     if (this.active?.has(id)) return "active";
     const before = this.active?.mark();
-    const { rows } = await this.pool.query<StandingRow, [string]>({
-      ...this.standingStatement,
-      values: [id],
-    });
-    const standing = toStanding(rows[0]);
-    if (standing === "active" && before) this.active?.add(id, before);
+    // On a connection of its own choosing, so that only a read of the tables the feed hears is kept.
+    const connection = await this.pool.connect();
+    let standing: TokenStanding;
+    try {
+      const { rows } = await connection.query<StandingRow, [string]>({
+        ...this.standingStatement,
+        values: [id],
+      });
+      standing = toStanding(rows[0]);
+    } catch (error) {
+      // A connection that failed a read is not given back for the next one (as pool.query does).
+      connection.release(error instanceof Error ? error : true);
+      throw error;
+    }
+    const heard = this.feed?.hears(connection) ?? false;
+    connection.release();
+    if (standing === "active" && before && heard) this.active?.add(id, before);
     return standing;
   }
 
