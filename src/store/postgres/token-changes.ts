@@ -11,8 +11,8 @@ export const FEED_APPLICATION_NAME = "portcall-token-changes";
  * connections that agree read the same rows; a move to another server or database (a DNS switch-over), or
  * tables dropped and made again (a restore with --clean), changes it.
  */
-const IDENTITY = `current_database() || '/' || pg_postmaster_start_time() || '/' ||
-  'tokens'::regclass::oid || '/' || 'token_ancestors'::regclass::oid`;
+const IDENTITY = `json_build_array(current_database(), pg_postmaster_start_time(),
+  'tokens'::regclass::oid, 'token_ancestors'::regclass::oid)::text`;
 
 export type TokenChangeOptions = {
   /** How often the feed proves itself live by a notification to itself. */
@@ -151,7 +151,8 @@ export class TokenChangeFeed {
   }
 
   private count(ping: Ping): void {
-    if (!ping.heard || !ping.vouched) return;
+    // A ping answered after `close` proves nothing about a feed that no longer listens.
+    if (!ping.heard || !ping.vouched || this.closed) return;
     // A ping that counts proves those sent before it too; they are done with.
     for (const [id, other] of this.pings) if (other.sentAt <= ping.sentAt) this.pings.delete(id);
     this.provenAt = Math.max(this.provenAt, ping.sentAt);
