@@ -4,27 +4,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { TokenRecord } from "../../src/store/ports/tokens.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/open.js";
 import { FEED_APPLICATION_NAME } from "../../src/store/postgres/token-changes.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../support/postgres.js";
 import { routingProxy, silently, viaProxy } from "../support/postgres-proxy.js";
+import { storedToken } from "../support/stored-token.js";
 
 const REVOKED = "2026-06-01T00:00:00.000Z";
-
-const record = (id: string): TokenRecord => ({
-  id,
-  name: id,
-  subject: `token:${id}`,
-  scopes: ["hosts:read"],
-  hosts: ["*"],
-  policy: {},
-  createdBy: "cli",
-  createdAt: "2026-01-01T00:00:00.000Z",
-  expiresAt: "2027-01-01T00:00:00.000Z",
-  revokedAt: null,
-  lastUsedAt: null,
-});
 
 /** What a store that reads every time answers. */
 async function readEveryTime(url: string, id: string) {
@@ -38,7 +24,7 @@ async function readEveryTime(url: string, id: string) {
 
 /** Until the store keeps what it reads: a token read, revoked silently, still answered active. */
 async function keeping(store: PostgresStore, client: pg.Client, probe: string): Promise<void> {
-  await store.tokens.insert(record(probe), null);
+  await store.tokens.insert(storedToken(probe), null);
   for (let attempt = 0; attempt < 100; attempt++) {
     await store.tokens.standing(probe);
     await silently(client, probe);
@@ -74,8 +60,8 @@ describeWithPostgres("attacks on the tokens a replica keeps as active", () => {
   });
 
   it("a revoked ancestor put back into the table (a restored row) shuts out its chain", async () => {
-    await store.tokens.insert(record("ancestor"), null);
-    await store.tokens.insert(record("child"), "ancestor");
+    await store.tokens.insert(storedToken("ancestor"), null);
+    await store.tokens.insert(storedToken("child"), "ancestor");
     await sqlClient.query("delete from tokens where id = 'ancestor'");
     await sleep(50);
     expect(await store.tokens.standing("child")).toBe("active");
@@ -89,7 +75,7 @@ describeWithPostgres("attacks on the tokens a replica keeps as active", () => {
   });
 
   it("tables restored over the old ones (dropped and made again) shut out a token they do not hold", async () => {
-    await store.tokens.insert(record("minted-after-backup"), null);
+    await store.tokens.insert(storedToken("minted-after-backup"), null);
     await sleep(50);
     expect(await store.tokens.standing("minted-after-backup")).toBe("active");
     await sqlClient.query("create table tokens_restored (like tokens including all)");
@@ -102,7 +88,7 @@ describeWithPostgres("attacks on the tokens a replica keeps as active", () => {
   });
 
   it("a revoke by a session that turned replication mode on is heard all the same", async () => {
-    await store.tokens.insert(record("replicated"), null);
+    await store.tokens.insert(storedToken("replicated"), null);
     expect(await store.tokens.standing("replicated")).toBe("active");
     await sqlClient.query("begin; set local session_replication_role = replica");
     await sqlClient.query("update tokens set revoked_at = $1 where id = 'replicated'", [REVOKED]);
@@ -138,7 +124,7 @@ describeWithPostgres("attacks by moving the database under a replica", () => {
     const other = await openPostgresStore(green.url);
     opened.push(other);
     await sleep(1_500);
-    await store.tokens.insert(record("split"), null);
+    await store.tokens.insert(storedToken("split"), null);
     expect(await store.tokens.standing("split")).toBe("active");
     await other.tokens.revoke("split", REVOKED);
     expect(await store.tokens.standing("split")).toBe("revoked");
@@ -151,8 +137,8 @@ describeWithPostgres("attacks by moving the database under a replica", () => {
     const store = await openPostgresStore(viaProxy(green.url, proxy));
     const greenStore = await openPostgresStore(green.url);
     opened.push(store, greenStore);
-    await store.tokens.insert(record("moved"), null);
-    await greenStore.tokens.insert(record("moved"), null);
+    await store.tokens.insert(storedToken("moved"), null);
+    await greenStore.tokens.insert(storedToken("moved"), null);
     const sqlBlue = await connected(blue.url);
     try {
       await keeping(store, sqlBlue, "moved-probe");

@@ -2,25 +2,11 @@ import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { TokenRecord } from "../../src/store/ports/tokens.js";
 import { openPostgresStore, type PostgresStore } from "../../src/store/postgres/open.js";
 import { FEED_APPLICATION_NAME } from "../../src/store/postgres/token-changes.js";
 import { createDatabase, describeWithPostgres, type TestDatabase } from "../support/postgres.js";
 import { silently } from "../support/postgres-proxy.js";
-
-const record = (id: string): TokenRecord => ({
-  id,
-  name: id,
-  subject: `token:${id}`,
-  scopes: ["hosts:read"],
-  hosts: ["*"],
-  policy: {},
-  createdBy: "cli",
-  createdAt: "2026-01-01T00:00:00.000Z",
-  expiresAt: "2027-01-01T00:00:00.000Z",
-  revokedAt: null,
-  lastUsedAt: null,
-});
+import { storedToken } from "../support/stored-token.js";
 
 /** Polls until the store stops calling the token active; how long that took, or Infinity. */
 async function msUntilRefused(store: PostgresStore, id: string, withinMs: number): Promise<number> {
@@ -73,7 +59,7 @@ describeWithPostgres("replicas keeping the tokens they read as active", () => {
 
   const activeEverywhere = async () => {
     id = `tok_${++counter}`;
-    await here.tokens.insert(record(id), null);
+    await here.tokens.insert(storedToken(id), null);
     expect(await here.tokens.standing(id)).toBe("active");
     expect(await elsewhere.tokens.standing(id)).toBe("active");
   };

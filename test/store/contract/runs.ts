@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RunEnd, RunRecord } from "../../../src/store/ports/runs.js";
 import type { Store } from "../../../src/store/ports/store.js";
 import type { TokenRecord } from "../../../src/store/ports/tokens.js";
+import { storedToken } from "../../support/stored-token.js";
 
 const PHASES = { pullMs: 120, createMs: 30, startMs: null, runMs: null };
 
@@ -41,19 +42,7 @@ const exited: RunEnd = {
   runMs: 4_000,
 };
 
-const tokenOf = (id: string): TokenRecord => ({
-  id,
-  name: id,
-  subject: `token:${id}`,
-  scopes: [],
-  hosts: [],
-  policy: {},
-  createdBy: "cli",
-  createdAt: "2026-01-01T00:00:00.000Z",
-  expiresAt: "2027-01-01T00:00:00.000Z",
-  revokedAt: null,
-  lastUsedAt: null,
-});
+const tokenOf = (id: string): TokenRecord => storedToken(id, { scopes: [], hosts: [] });
 
 export function runsContract(store: () => Store): void {
   describe("runs", () => {
