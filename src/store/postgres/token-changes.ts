@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { queryOnConnection } from "./own-connection.js";
 
 /** The channel the `tokens_changed` triggers (migration 0010) notify on, whoever changes the tokens. */
 export const TOKENS_CHANNEL = "portcall_tokens";
@@ -169,22 +170,17 @@ export class TokenChangeFeed {
 
   /** On a pool connection of its own choosing, so that its answer says which tables that connection reads. */
   private async pingThrough(id: string, ping: Ping): Promise<void> {
-    let connection: pg.PoolClient;
     try {
-      connection = await this.pool.connect();
-    } catch {
-      // The pool out of reach: no ping counts, and the feed goes stale by itself.
-      return;
-    }
-    try {
-      const { rows } = await connection.query<{ identity: string }>(
-        `select pg_notify($1, $2), ${IDENTITY} as identity`,
-        [this.pingChannel, id],
+      const { rows, connection } = await queryOnConnection<{ identity: string }, [string, string]>(
+        this.pool,
+        {
+          text: `select pg_notify($1, $2), ${IDENTITY} as identity`,
+          values: [this.pingChannel, id],
+        },
       );
       this.vouch(connection, rows[0]?.identity, ping);
-      connection.release();
-    } catch (error) {
-      connection.release(error instanceof Error ? error : true);
+    } catch {
+      // The pool out of reach, or the ping failed: it does not count, and the feed goes stale by itself.
     }
   }
 

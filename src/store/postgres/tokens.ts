@@ -14,6 +14,7 @@ import {
 } from "../kysely-shared/tokens.js";
 import type { TokenRecord, TokenStanding } from "../ports/tokens.js";
 import { ActiveTokens } from "./active-tokens.js";
+import { queryOnConnection } from "./own-connection.js";
 import type { PostgresSchema } from "./schema.js";
 import type { TokenChangeFeed } from "./token-changes.js";
 
@@ -75,21 +76,12 @@ export class PostgresTokenStore extends KyselyTokens {
     if (this.active?.has(id)) return "active";
     const before = this.active?.mark();
     // On a connection of its own choosing, so that only a read of the tables the feed hears is kept.
-    const connection = await this.pool.connect();
-    let standing: TokenStanding;
-    try {
-      const { rows } = await connection.query<StandingRow, [string]>({
-        ...this.standingStatement,
-        values: [id],
-      });
-      standing = toStanding(rows[0]);
-    } catch (error) {
-      // A connection that failed a read is not given back for the next one (as pool.query does).
-      connection.release(error instanceof Error ? error : true);
-      throw error;
-    }
+    const { rows, connection } = await queryOnConnection<StandingRow, [string]>(this.pool, {
+      ...this.standingStatement,
+      values: [id],
+    });
+    const standing = toStanding(rows[0]);
     const heard = this.feed?.hears(connection) ?? false;
-    connection.release();
     if (standing === "active" && before && heard) this.active?.add(id, before);
     return standing;
   }
